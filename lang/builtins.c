@@ -1,0 +1,221 @@
+/* builtins: the builtin variables, one table entry each (type rule + code).
+ * Adding a builtin means one check/gen pair and one line in the table. */
+#include <string.h>
+#include <stdlib.h>
+#include "codegen.h"
+
+static struct type *ty_u64(struct sema *se, struct node *n)
+{
+	return sema_int64(se, false);
+}
+
+static LLVMValueRef gen_pid(struct cg *cg, struct node *n)
+{
+	LLVMValueRef v = cg_helper(cg, H_PID_TGID, NULL, 0);
+
+	return LLVMBuildLShr(cg->b, v, cg_const(cg, 32), "");
+}
+
+static LLVMValueRef gen_tid(struct cg *cg, struct node *n)
+{
+	return LLVMBuildAnd(cg->b, cg_helper(cg, H_PID_TGID, NULL, 0), cg_const(cg, 0xffffffff), "");
+}
+
+static LLVMValueRef gen_uid(struct cg *cg, struct node *n)
+{
+	return LLVMBuildAnd(cg->b, cg_helper(cg, H_UID_GID, NULL, 0), cg_const(cg, 0xffffffff), "");
+}
+
+static LLVMValueRef gen_gid(struct cg *cg, struct node *n)
+{
+	return LLVMBuildLShr(cg->b, cg_helper(cg, H_UID_GID, NULL, 0), cg_const(cg, 32), "");
+}
+
+static LLVMValueRef gen_nsecs(struct cg *cg, struct node *n)
+{
+	return cg_helper(cg, H_KTIME_NS, NULL, 0);
+}
+
+static LLVMValueRef gen_elapsed(struct cg *cg, struct node *n)
+{
+	return LLVMBuildSub(cg->b, cg_helper(cg, H_KTIME_NS, NULL, 0), cg_const(cg, cg->s->start_ns), "");
+}
+
+static LLVMValueRef gen_cpu(struct cg *cg, struct node *n)
+{
+	return cg_helper(cg, H_CPU, NULL, 0);
+}
+
+static LLVMValueRef gen_curtask(struct cg *cg, struct node *n)
+{
+	return cg_helper(cg, H_CURRENT_TASK, NULL, 0);
+}
+
+static LLVMValueRef gen_rand(struct cg *cg, struct node *n)
+{
+	return LLVMBuildAnd(cg->b, cg_helper(cg, H_PRANDOM, NULL, 0), cg_const(cg, 0xffffffff), "");
+}
+
+static LLVMValueRef gen_cgroup(struct cg *cg, struct node *n)
+{
+	return cg_helper(cg, H_CGROUP_ID, NULL, 0);
+}
+
+static LLVMValueRef gen_numaid(struct cg *cg, struct node *n)
+{
+	return cg_helper(cg, H_NUMA_NODE, NULL, 0);
+}
+
+static LLVMValueRef gen_jiffies(struct cg *cg, struct node *n)
+{
+	return cg_helper(cg, H_JIFFIES64, NULL, 0);
+}
+
+static struct type *ty_cpid(struct sema *se, struct node *n)
+{
+	if (!se->s->cfg.has_child) {
+		sema_error(se, n, "cpid cannot be used without child command");
+		return NULL;
+	}
+	return sema_int64(se, false);
+}
+
+static LLVMValueRef gen_cpid(struct cg *cg, struct node *n)
+{
+	return cg_const(cg, cg->s->cfg.child_pid);
+}
+
+static struct type *ty_comm(struct sema *se, struct node *n)
+{
+	return type_string(se->s->arena, 16);
+}
+
+static LLVMValueRef gen_comm(struct cg *cg, struct node *n)
+{
+	LLVMValueRef buf = cg_alloca_zero(cg, 16, "comm");
+	LLVMValueRef args[2] = { buf, cg_const(cg, 16) };
+
+	cg_helper(cg, H_COMM, args, 2);
+	return buf;
+}
+
+static struct type *ty_username(struct sema *se, struct node *n)
+{
+	return type_simple(se->s->arena, TY_USERNAME);
+}
+
+static struct type *ty_probe(struct sema *se, struct node *n)
+{
+	se->uses_probe = true;
+	return type_simple(se->s->arena, TY_PROBE);
+}
+
+static LLVMValueRef gen_probe(struct cg *cg, struct node *n)
+{
+	LLVMValueRef args[1] = { cg->ctxp };
+
+	if (cg->naps == 1 || cg->ap->kind == PK_BEGIN || cg->ap->kind == PK_END)
+		return cg_const(cg, cg->ap->cookie);
+	return cg_helper(cg, H_ATTACH_COOKIE, args, 1);
+}
+
+/* x86-64 pt_regs offsets of the argument registers and the return value */
+static const unsigned regs_arg_off[] = { 112, 104, 96, 88, 72, 64 };
+#define REGS_AX_OFF 80
+
+static struct type *ty_arg(struct sema *se, struct node *n)
+{
+	enum probe_kind k = se->ap->kind;
+	int idx = atoi(n->name + (n->name[0] == 's' ? 4 : 3));
+
+	if (k != PK_KPROBE && k != PK_UPROBE && k != PK_USDT) {
+		sema_error(se, n, "The %s builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes",
+			   n->name);
+		return NULL;
+	}
+	if (n->name[0] == 's' || k == PK_USDT) {
+		sema_error(se, n, "%s is not supported yet", n->name);
+		return NULL;
+	}
+	if (idx > 5) {
+		sema_error(se, n, "%s: only arg0..arg5 are passed in registers on x86_64", n->name);
+		return NULL;
+	}
+	return sema_int64(se, false);
+}
+
+static LLVMValueRef gen_arg(struct cg *cg, struct node *n)
+{
+	int idx = atoi(n->name + 3);
+
+	return cg_load_int(cg, cg_gep(cg, cg->ctxp, regs_arg_off[idx]), 8, false);
+}
+
+static struct type *ty_retval(struct sema *se, struct node *n)
+{
+	enum probe_kind k = se->ap->kind;
+
+	if (k != PK_KRETPROBE && k != PK_URETPROBE) {
+		sema_error(se, n, "The retval builtin can only be used with 'kretprobe' and 'uretprobe' probes");
+		return NULL;
+	}
+	return sema_int64(se, false);
+}
+
+static LLVMValueRef gen_retval(struct cg *cg, struct node *n)
+{
+	return cg_load_int(cg, cg_gep(cg, cg->ctxp, REGS_AX_OFF), 8, false);
+}
+
+static struct type *ty_args(struct sema *se, struct node *n)
+{
+	se->uses_args = true;
+	return sema_tp_args(se, n);
+}
+
+static LLVMValueRef gen_args(struct cg *cg, struct node *n)
+{
+	return cg->ctxp;
+}
+
+static struct type *ty_ctx(struct sema *se, struct node *n)
+{
+	return type_simple(se->s->arena, TY_CTX);
+}
+
+static LLVMValueRef gen_ctx(struct cg *cg, struct node *n)
+{
+	return LLVMBuildPtrToInt(cg->b, cg->ctxp, cg->i64, "");
+}
+
+static const struct builtin_def builtins[] = {
+	{ "pid", ty_u64, gen_pid },
+	{ "tid", ty_u64, gen_tid },
+	{ "uid", ty_u64, gen_uid },
+	{ "gid", ty_u64, gen_gid },
+	{ "nsecs", ty_u64, gen_nsecs },
+	{ "elapsed", ty_u64, gen_elapsed },
+	{ "cpu", ty_u64, gen_cpu },
+	{ "curtask", ty_u64, gen_curtask },
+	{ "rand", ty_u64, gen_rand },
+	{ "cgroup", ty_u64, gen_cgroup },
+	{ "numaid", ty_u64, gen_numaid },
+	{ "jiffies", ty_u64, gen_jiffies },
+	{ "cpid", ty_cpid, gen_cpid },
+	{ "comm", ty_comm, gen_comm },
+	{ "username", ty_username, gen_uid },
+	{ "probe", ty_probe, gen_probe },
+	{ "arg0", ty_arg, gen_arg },
+	{ "retval", ty_retval, gen_retval },
+	{ "args", ty_args, gen_args },
+	{ "ctx", ty_ctx, gen_ctx },
+};
+
+const struct builtin_def *builtin_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}
+

@@ -1,0 +1,319 @@
+/* loader: a clause's BPF ELF object in memory -> loaded kernel programs.
+ * libelf finds each `prog/<name>` section, map ids in ld_imm64 become this
+ * runtime's map fds, and bpf_prog_load runs the verifier, keeping its log. */
+#include <ctype.h>
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include "rt_priv.h"
+
+#define PROG_SEC_PREFIX "prog/"
+#define LOG_SIZE_DEFAULT 1000000u       /* bpftrace's BPFTRACE_LOG_SIZE */
+#define LOG_SIZE_MAX (1u << 30)         /* the kernel takes up to UINT_MAX >> 2 */
+
+struct loader_elf {
+	Elf *elf;
+	size_t shstrndx;
+	Elf_Scn *symtab;
+};
+
+static const char *loader_sec_name(struct loader_elf *le, Elf_Scn *scn)
+{
+	GElf_Shdr sh;
+
+	if (!gelf_getshdr(scn, &sh))
+		return NULL;
+	return elf_strptr(le->elf, le->shstrndx, sh.sh_name);
+}
+
+/* Opens the image and refuses what the loader cannot honour: anything but a
+ * 64-bit little-endian BPF object, and relocations against program code (maps
+ * are plain ld_imm64 ids, calls must be resolved by LLVM). */
+static int loader_elf_open(struct rt *rt, struct clause_obj *c, struct loader_elf *le)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	const char *name;
+	int err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return rt_fail(rt, -EINVAL, "loader: libelf: %s", elf_errmsg(-1));
+	le->elf = elf_memory((char *)c->elf, c->elf_size);
+	if (!le->elf)
+		return rt_fail(rt, -EINVAL, "loader: clause %d: not an ELF object: %s",
+			       c->index, elf_errmsg(-1));
+	if (!gelf_getehdr(le->elf, &eh) || eh.e_machine != EM_BPF ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB) {
+		err = rt_fail(rt, -EINVAL, "loader: clause %d: not a 64-bit little-endian BPF object",
+			      c->index);
+		goto cleanup;
+	}
+	if (elf_getshdrstrndx(le->elf, &le->shstrndx)) {
+		err = rt_fail(rt, -EINVAL, "loader: clause %d: %s", c->index, elf_errmsg(-1));
+		goto cleanup;
+	}
+	while ((scn = elf_nextscn(le->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB)
+			le->symtab = scn;
+		if (sh.sh_type != SHT_REL && sh.sh_type != SHT_RELA)
+			continue;
+		name = loader_sec_name(le, elf_getscn(le->elf, sh.sh_info));
+		if (name && !strncmp(name, PROG_SEC_PREFIX, strlen(PROG_SEC_PREFIX))) {
+			err = rt_fail(rt, -EINVAL, "loader: %s: unsupported relocation", name);
+			goto cleanup;
+		}
+	}
+	return 0;
+
+cleanup:
+	elf_end(le->elf);
+	le->elf = NULL;
+	return err;
+}
+
+/* The section named prog/<name>. Its function symbol <name> must come first:
+ * the kernel enters a program at its first instruction, and subprograms (which
+ * LLVM calls without relocations inside one section) have to follow it. */
+static Elf_Scn *loader_find_prog(struct rt *rt, struct loader_elf *le, const char *name,
+				 int *err)
+{
+	Elf_Scn *scn = NULL, *found = NULL;
+	Elf_Data *syms;
+	GElf_Shdr sh;
+	GElf_Sym sym;
+	const char *sname;
+	size_t i, n;
+
+	while ((scn = elf_nextscn(le->elf, scn)) && !found) {
+		sname = loader_sec_name(le, scn);
+		if (sname && !strncmp(sname, PROG_SEC_PREFIX, strlen(PROG_SEC_PREFIX)) &&
+		    !strcmp(sname + strlen(PROG_SEC_PREFIX), name))
+			found = scn;
+	}
+	*err = rt_fail(rt, -ENOENT, "loader: no section %s%s", PROG_SEC_PREFIX, name);
+	if (!found)
+		return NULL;
+	*err = rt_fail(rt, -ENOENT, "loader: no function %s in section %s%s", name,
+		       PROG_SEC_PREFIX, name);
+	if (!le->symtab || !gelf_getshdr(le->symtab, &sh))
+		return NULL;
+	syms = elf_getdata(le->symtab, NULL);
+	n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	for (i = 0; syms && i < n; i++) {
+		if (!gelf_getsym(syms, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx != elf_ndxscn(found) ||
+		    strcmp(elf_strptr(le->elf, sh.sh_link, sym.st_name), name))
+			continue;
+		if (sym.st_value == 0) {
+			*err = 0;
+			return found;
+		}
+		*err = rt_fail(rt, -EINVAL,
+			       "loader: function %s is at offset %llu of section %s%s, not first",
+			       name, (unsigned long long)sym.st_value, PROG_SEC_PREFIX, name);
+		return NULL;
+	}
+	return NULL;
+}
+
+/* ld_imm64 with src_reg BPF_PSEUDO_MAP_FD/VALUE carries a session map id. */
+static int loader_patch_maps(struct rt *rt, const char *name, struct bpf_insn *insns,
+			     size_t n)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if (i + 1 >= n)
+			return rt_fail(rt, -EINVAL, "loader: prog/%s: truncated ld_imm64", name);
+		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+		    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+			fd = rt_map_fd(rt, insns[i].imm);
+			if (fd < 0)
+				return rt_fail(rt, -EINVAL,
+					       "loader: prog/%s: insn %zu uses map id %d, which has no map",
+					       name, i, insns[i].imm);
+			insns[i].imm = fd;
+		}
+		i++;    /* second half of ld_imm64 */
+	}
+	return 0;
+}
+
+/* Kernel object names: 15 chars of [A-Za-z0-9_.]. */
+static void loader_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i < BPF_OBJ_NAME_LEN - 1; i++)
+		dst[i] = (isalnum((unsigned char)src[i]) || src[i] == '.') ? src[i] : '_';
+	dst[i] = '\0';
+}
+
+/* The line of a verifier log that says why: the last one that is not the
+ * statistics footer. */
+static void loader_log_reason(const char *log, char *out, size_t len)
+{
+	const char *end = log + strlen(log), *ls, *le = end;
+	size_t n;
+
+	out[0] = '\0';
+	while (le > log) {
+		while (le > log && (le[-1] == '\n' || le[-1] == ' '))
+			le--;
+		ls = le;
+		while (ls > log && ls[-1] != '\n')
+			ls--;
+		if (le > ls && strncmp(ls, "processed ", 10) && strncmp(ls, "verification time", 17) &&
+		    strncmp(ls, "stack depth", 11)) {
+			n = (size_t)(le - ls) < len - 1 ? (size_t)(le - ls) : len - 1;
+			memcpy(out, ls, n);
+			out[n] = '\0';
+			return;
+		}
+		le = ls;
+	}
+}
+
+/* -v shows the logs of all of a clause's programs one after the other. */
+static void loader_log_append(char **acc, const char *log)
+{
+	size_t have = *acc ? strlen(*acc) : 0, add = strlen(log);
+	char *s = realloc(*acc, have + add + 1);
+
+	if (!s)
+		return;
+	memcpy(s + have, log, add + 1);
+	*acc = s;
+}
+
+static int loader_log_grow(struct rt *rt, size_t want)
+{
+	char *buf;
+
+	if (rt->log_buf_len >= want)
+		return 0;
+	buf = realloc(rt->log_buf, want);
+	if (!buf)
+		return -ENOMEM;
+	rt->log_buf = buf;
+	rt->log_buf_len = want;
+	return 0;
+}
+
+/* Loads without a log first (the verifier is faster without one), and again with
+ * one to explain a rejection. -v logs every load, growing the buffer as needed
+ * since a full log makes even a good program fail with ENOSPC. */
+static int loader_load_prog(struct rt *rt, const struct prog_unit *u, struct bpf_insn *insns,
+			    size_t n, char **verifier_log)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	char name[BPF_OBJ_NAME_LEN], reason[256];
+	const char *probe;
+	size_t size = rt->s->cfg.log_size ? rt->s->cfg.log_size : LOG_SIZE_DEFAULT;
+	int fd, err;
+
+	loader_obj_name(name, u->name);
+	if (!rt->opts.verbose) {
+		fd = bpf_prog_load(u->bpf_prog_type, name, "GPL", insns, n, &opts);
+		if (fd >= 0)
+			return fd;
+	}
+	for (;;) {
+		err = loader_log_grow(rt, size);
+		if (err)
+			return rt_fail(rt, err, "loader: prog/%s: no memory for the verifier log",
+				       u->name);
+		rt->log_buf[0] = '\0';
+		opts.log_buf = rt->log_buf;
+		opts.log_size = size;
+		opts.log_level = 1;
+		fd = bpf_prog_load(u->bpf_prog_type, name, "GPL", insns, n, &opts);
+		err = fd < 0 ? fd : 0;  /* libbpf returns -errno */
+		if (!(fd < 0 && err == -ENOSPC && rt->opts.verbose && size < LOG_SIZE_MAX))
+			break;
+		size *= 2;
+	}
+	if (verifier_log && rt->log_buf[0])
+		loader_log_append(verifier_log, rt->log_buf);
+	if (fd >= 0)
+		return fd;
+	/* Users know the probe, not our program names. */
+	probe = u->naps && u->aps[0].full ? u->aps[0].full : u->name;
+	loader_log_reason(rt->log_buf, reason, sizeof(reason));
+	if (reason[0])
+		return rt_fail(rt, err, "Error loading program: %s: the verifier rejected it: %s",
+			       probe, reason);
+	return rt_fail(rt, err, "Error loading program: %s: %s", probe, strerror(-err));
+}
+
+int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *progs,
+		       char **verifier_log)
+{
+	struct loader_elf le = {0};
+	struct bpf_insn *insns = NULL;
+	Elf_Scn *scn;
+	Elf_Data *data;
+	size_t n;
+	int i, fd, err;
+
+	for (i = 0; i < c->nprogs; i++) {
+		progs[i].unit = &c->progs[i];
+		progs[i].fd = -1;
+	}
+	err = loader_elf_open(rt, c, &le);
+	if (err)
+		return err;
+	for (i = 0; i < c->nprogs; i++) {
+		scn = loader_find_prog(rt, &le, c->progs[i].name, &err);
+		if (!scn)
+			goto cleanup;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_size || data->d_size % sizeof(struct bpf_insn)) {
+			err = rt_fail(rt, -EINVAL, "loader: section %s%s is empty or truncated",
+				      PROG_SEC_PREFIX, c->progs[i].name);
+			goto cleanup;
+		}
+		n = data->d_size / sizeof(struct bpf_insn);
+		free(insns);
+		insns = malloc(data->d_size);
+		if (!insns) {
+			err = rt_fail(rt, -ENOMEM, "loader: out of memory");
+			goto cleanup;
+		}
+		memcpy(insns, data->d_buf, data->d_size);
+		err = loader_patch_maps(rt, c->progs[i].name, insns, n);
+		if (err)
+			goto cleanup;
+		fd = loader_load_prog(rt, &c->progs[i], insns, n, verifier_log);
+		if (fd < 0) {
+			err = fd;
+			goto cleanup;
+		}
+		progs[i].fd = fd;
+	}
+	err = 0;
+
+cleanup:
+	if (err) {
+		for (i = 0; i < c->nprogs; i++) {
+			if (progs[i].fd >= 0)
+				close(progs[i].fd);
+			progs[i].fd = -1;
+		}
+	}
+	free(insns);
+	elf_end(le.elf);
+	return err;
+}

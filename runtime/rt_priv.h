@@ -1,0 +1,92 @@
+/* rt_priv: the runtime's state, shared by rt.c, loader.c, events.c and run.c.
+ * Not for use outside runtime/: the workbench goes through rt.h. Every fd here is
+ * -1 when not open, so one cleanup path can close whatever exists. */
+#ifndef BPFDECK_RT_PRIV_H
+#define BPFDECK_RT_PRIV_H
+
+#include <stddef.h>
+#include "attach.h"
+#include "rt.h"
+
+struct ring_buffer;
+
+struct rt_prog {
+	const struct prog_unit *unit;   /* borrowed from the clause_obj */
+	int fd;
+};
+
+struct rt_clause {
+	struct clause_obj *obj;         /* borrowed */
+	struct rt_prog *progs;
+	int nprogs;
+	struct rt_links links;          /* what rt_clause_attach attached */
+};
+
+/* What an epoll event of rt->epoll_fd is about. */
+enum rt_ep_tag { RT_EP_RINGBUF = 1, RT_EP_SIGNAL, RT_EP_CHILD, RT_EP_TARGET };
+
+struct rt {
+	struct session *s;
+	struct output *o;
+	struct rt_opts opts;
+
+	int *map_fds;                   /* indexed by map_decl.id */
+	int nmap_fds;
+	struct rt_clause **clauses;     /* loaded, not yet freed */
+	int nclauses;
+	struct perf_reaper reaper;      /* detached perf events still closing */
+
+	struct ring_buffer *rb;         /* reads the session's ringbuf_map */
+
+	int epoll_fd;
+	int sig_fd;
+	int child_pidfd;
+	int target_pidfd;
+
+	pid_t child_pid;                /* 0 none */
+	int child_go_fd;                /* write end: one byte releases the child */
+	int child_err_fd;               /* read end: errno from a failed execve */
+	bool child_reaped;
+
+	enum rt_stop stop;
+	bool discard;                   /* drop records (after exit()) */
+	unsigned budget;                /* records left before consume yields */
+
+	int *cpus;                      /* online CPUs */
+	int ncpus;
+	int ncpus_possible;
+
+	uint64_t lost_seen;
+	char *fmt_buf;                  /* format_printf output */
+	size_t fmt_buf_len;
+	char *log_buf;                  /* verifier log */
+	size_t log_buf_len;
+	char err[512];
+};
+
+/* Sets rt_strerror()'s text; returns err (a -errno) for `return rt_fail(...)`. */
+int rt_fail(struct rt *rt, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* An error/warning/info line through the output (stderr without one). */
+void rt_msg(struct rt *rt, enum msg_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* loader.c: loads the programs of c into progs[] (c->nprogs entries). */
+int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *progs,
+		       char **verifier_log);
+
+/* events.c: the ring buffer callback (ctx is the rt). */
+int events_dispatch(void *ctx, void *data, size_t size);
+/* Handles the records in the ring buffer: 1 stopped early (budget or exit()),
+ * 0 emptied it, or -errno. */
+int events_consume(struct rt *rt);
+
+/* rt.c: one attach point of a loaded program, appended to out. */
+int rt_prog_attach(struct rt *rt, const struct rt_prog *p, const struct attach_point *ap,
+		   struct rt_links *out);
+int rt_prog_trigger(struct rt *rt, const struct rt_prog *p);
+/* Attaches cs[] in bpftrace's order (all or nothing) / detaches them in one batch. */
+int rt_attach_all(struct rt *rt, struct rt_clause **cs, int n);
+void rt_detach_all(struct rt *rt, struct rt_clause **cs, int n);
+
+#endif

@@ -1,0 +1,339 @@
+/* run: the process-level pieces of a bpftrace run and the one-shot flow.
+ * The -c child, signals through a signalfd, and load -> attach -> BEGIN ->
+ * loop -> detach -> END -> maps, leaving nothing in the kernel on any path. */
+#define _GNU_SOURCE  /* pipe2, strchrnul */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "rt_priv.h"
+
+#define NOTIFY_ENV "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
+
+static int run_watch(struct rt *rt, int fd, enum rt_ep_tag tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(rt->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int run_pidfd(pid_t pid)
+{
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static bool run_is_exec(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+/* A bare name is looked up in PATH; the first executable match wins. */
+static char *run_find_exec(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[4096];
+
+	if (strchr(name, '/'))
+		return run_is_exec(name) ? strdup(name) : NULL;
+	if (!*name)
+		return NULL;
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; p; p = *end ? end + 1 : NULL) {
+		end = strchrnul(p, ':');
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), end > p ? p : ".", name);
+		if (run_is_exec(buf))
+			return strdup(buf);
+	}
+	return NULL;
+}
+
+/* bpftrace 0.17 splits -c on every single space, keeping empty words. */
+static char **run_split(const char *cmd)
+{
+	size_t n = 1, i;
+	const char *p;
+	char **argv, *copy, *s;
+
+	for (p = cmd; *p; p++)
+		n += *p == ' ';
+	argv = calloc(n + 1, sizeof(*argv));
+	copy = strdup(cmd);
+	if (!argv || !copy) {
+		free(argv);
+		free(copy);
+		return NULL;
+	}
+	for (i = 0, s = copy; i < n; i++) {
+		argv[i] = s;
+		s = strchrnul(s, ' ');
+		if (*s)
+			*s++ = '\0';
+	}
+	return argv;
+}
+
+static void run_free_argv(char **argv)
+{
+	if (argv)
+		free(argv[0]);
+	free(argv);
+}
+
+/* The child waits on go[0] for one byte (EOF: we gave up, so it quits) and
+ * reports a failed execv through err[1], which exec closes on success. */
+static void run_child_main(const char *path, char **argv, int go, int errfd)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGPIPE };
+	sigset_t none;
+	char c;
+	int e;
+	size_t i;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	while (read(go, &c, 1) < 0 && errno == EINTR)
+		;
+	if (c != 'g')
+		_exit(1);
+	execv(path, argv);
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+pid_t rt_spawn_child(struct rt *rt, const char *cmd)
+{
+	int go[2] = { -1, -1 }, ep[2] = { -1, -1 }, err;
+	char **argv = NULL, *path = NULL;
+	pid_t pid;
+
+	argv = run_split(cmd);
+	if (!argv)
+		return rt_fail(rt, -ENOMEM, "Failed to fork child: out of memory");
+	path = run_find_exec(argv[0]);
+	if (!path) {
+		err = rt_fail(rt, -ENOENT,
+			      "Failed to fork child: path '%s' does not exist or is not executable",
+			      argv[0]);
+		goto cleanup;
+	}
+	if (pipe2(go, O_CLOEXEC) || pipe2(ep, O_CLOEXEC)) {
+		err = rt_fail(rt, -errno, "Failed to fork child: pipe: %s", strerror(errno));
+		goto cleanup;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = rt_fail(rt, -errno, "Failed to fork child: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (pid == 0)
+		run_child_main(path, argv, go[0], ep[1]);
+	rt->child_pid = pid;
+	rt->child_go_fd = go[1];
+	rt->child_err_fd = ep[0];
+	go[1] = ep[0] = -1;
+	rt->child_pidfd = run_pidfd(pid);
+	err = rt->child_pidfd < 0 ? rt->child_pidfd : run_watch(rt, rt->child_pidfd, RT_EP_CHILD);
+	if (err) {
+		rt_fail(rt, err, "Failed to fork child: pidfd: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = pid;
+
+cleanup:
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+	if (ep[0] >= 0)
+		close(ep[0]);
+	if (ep[1] >= 0)
+		close(ep[1]);
+	free(path);
+	run_free_argv(argv);
+	return err;
+}
+
+int rt_child_release(struct rt *rt)
+{
+	int e = 0, err = 0;
+	ssize_t r;
+
+	if (rt->child_go_fd < 0)
+		return 0;
+	if (write(rt->child_go_fd, "g", 1) != 1)
+		err = rt_fail(rt, -errno, "Failed to run child: %s", strerror(errno));
+	close(rt->child_go_fd);
+	rt->child_go_fd = -1;
+	/* Returns at exec (EOF) or with the errno of a failed exec. */
+	while (!err && (r = read(rt->child_err_fd, &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	if (!err && e)
+		err = rt_fail(rt, -e, "Failed to run child: %s", strerror(e));
+	close(rt->child_err_fd);
+	rt->child_err_fd = -1;
+	return err;
+}
+
+int rt_signals_catch(struct rt *rt)
+{
+	sigset_t set;
+	int err;
+
+	if (rt->sig_fd >= 0)
+		return 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	/* Blocked for good: a signal arriving while we are busy waits in the fd. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return rt_fail(rt, -EINVAL, "signals: cannot block");
+	rt->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (rt->sig_fd < 0)
+		return rt_fail(rt, -errno, "signals: signalfd: %s", strerror(errno));
+	err = run_watch(rt, rt->sig_fd, RT_EP_SIGNAL);
+	return err ? rt_fail(rt, err, "signals: epoll: %s", strerror(-err)) : 0;
+}
+
+/* -p: stop when the traced process exits, as bpftrace does. */
+static void run_watch_target(struct rt *rt)
+{
+	int fd;
+
+	if (rt->s->cfg.target_pid <= 0 || rt->target_pidfd >= 0)
+		return;
+	fd = run_pidfd(rt->s->cfg.target_pid);
+	if (fd < 0)
+		return;
+	if (run_watch(rt, fd, RT_EP_TARGET)) {
+		close(fd);
+		return;
+	}
+	rt->target_pidfd = fd;
+}
+
+static int run_load(struct rt *rt, struct clause_obj **objs, struct rt_clause **cs, int n)
+{
+	bool rejected = false;
+	char *log = NULL;
+	int i, err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		err = rt_clause_load(rt, objs[i], &cs[i], &log);
+		if (log && rt->opts.verbose) {
+			fputs(log, stderr);
+			fflush(stderr);
+		}
+		rejected = err && log;
+		free(log);
+		log = NULL;
+	}
+	if (err)
+		rt_msg(rt, MSG_ERROR, "%s%s", rt_strerror(rt),
+		       rejected && !rt->opts.verbose ? " (try -v for the verifier log)" : "");
+	return err;
+}
+
+static int run_trigger(struct rt *rt, struct rt_clause **cs, int n, enum probe_kind kind)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		err = rt_clause_trigger(rt, cs[i], kind);
+		if (err) {
+			rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int rt_run_oneshot(struct rt *rt, struct clause_obj **objs, int n)
+{
+	struct rt_clause **cs;
+	uint64_t lost;
+	int i, r, nprobes = 0, ret = RT_EXIT_FAILURE;
+	bool attached = false;
+
+	cs = calloc(n ? n : 1, sizeof(*cs));
+	if (!cs) {
+		rt_msg(rt, MSG_ERROR, "out of memory");
+		return RT_EXIT_FAILURE;
+	}
+	if (rt_signals_catch(rt) || rt_maps_sync(rt)) {
+		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
+		goto cleanup;
+	}
+	run_watch_target(rt);
+	if (run_load(rt, objs, cs, n))
+		goto cleanup;
+	for (i = 0; i < n; i++)
+		nprobes += rt_clause_nprobes(cs[i]);
+	if (!rt->opts.quiet_attach && rt->o->ops->attached)
+		rt->o->ops->attached(rt->o, nprobes);
+	if (rt->o->ops->flush)
+		rt->o->ops->flush(rt->o);
+	if (rt_attach_all(rt, cs, n)) {
+		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
+		goto cleanup;
+	}
+	attached = true;
+	if (getenv(NOTIFY_ENV)) {
+		printf("%s\n", NOTIFY_ENV);
+		fflush(stdout);
+	}
+	if (rt_child_release(rt)) {
+		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
+		goto cleanup;
+	}
+	if (run_trigger(rt, cs, n, PK_BEGIN))
+		goto cleanup;
+	/* BEGIN ran in this thread: its records are there without waiting for epoll. */
+	r = events_consume(rt);
+	while (r >= 0 && !rt->stop)
+		r = rt_poll(rt, -1);
+	if (r < 0)
+		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
+	if (rt->child_pid > 0 && !rt->child_reaped)
+		kill(rt->child_pid, SIGTERM);
+	rt_detach_all(rt, cs, n);
+	attached = false;
+	/* After exit() nothing more is printed but END's output. */
+	rt_drain(rt, rt->stop != RT_STOP_EXIT);
+	if (run_trigger(rt, cs, n, PK_END))
+		goto cleanup;
+	rt_drain(rt, true);
+	lost = rt_lost_events(rt);
+	if (lost && rt->o->ops->lost_events)
+		rt->o->ops->lost_events(rt->o, lost);
+	rt_print_maps(rt, true);
+	ret = 0;
+
+cleanup:
+	if (attached)
+		rt_detach_all(rt, cs, n);
+	for (i = 0; i < n; i++)
+		rt_clause_free(rt, cs[i]);
+	free(cs);
+	if (rt->o->ops->flush)
+		rt->o->ops->flush(rt->o);
+	return ret;
+}
