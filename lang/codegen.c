@@ -305,14 +305,30 @@ void cg_map_agg(struct cg *cg, const struct map_decl *m, struct node *mapnode, L
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, miss);
 	if (m->storage != MAP_PERCPU_ARRAY) {
-		LLVMValueRef init = cg_alloca_zero(cg, m->value_size, "agg_init");
+		/* insert zeroes from the session's zero map (values can be too big for the
+		 * 512-byte stack), then update the new entry in place */
+		LLVMBasicBlockRef again = cg_block(cg, "agg_again");
+		LLVMValueRef zkey = cg_alloca_zero(cg, 4, "zkey"), z, zp, q;
 
-		update(cg, init, v, m->value);
+		args[0] = cg_map_ptr(cg, cg->s->zero_map);
+		args[1] = zkey;
+		z = cg_helper(cg, H_MAP_LOOKUP, args, 2);
+		zp = LLVMBuildIntToPtr(cg->b, z, cg->ptr, "");
+		LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, z, cg_const(cg, 0), ""), again, done);
+		LLVMPositionBuilderAtEnd(cg->b, again);
 		args[0] = cg_map_ptr(cg, m->id);
 		args[1] = key;
-		args[2] = init;
-		args[3] = cg_const(cg, 0 /* BPF_ANY */);
+		args[2] = zp;
+		args[3] = cg_const(cg, 1 /* BPF_NOEXIST */);
 		cg_helper(cg, H_MAP_UPDATE, args, 4);
+		args[0] = cg_map_ptr(cg, m->id);
+		args[1] = key;
+		q = cg_helper(cg, H_MAP_LOOKUP, args, 2);
+		pp = LLVMBuildIntToPtr(cg->b, q, cg->ptr, "");
+		found = cg_block(cg, "agg_found2");
+		LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, q, cg_const(cg, 0), ""), found, done);
+		LLVMPositionBuilderAtEnd(cg->b, found);
+		update(cg, pp, v, m->value);
 	}
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);

@@ -80,6 +80,9 @@ void clause_obj_free(struct clause_obj *c)
 	free(c);
 }
 
+/* largest value a new map entry starts from: an lhist of 1000 buckets */
+#define ZERO_MAP_SIZE 8192
+
 static void ensure_ringbuf(struct session *s)
 {
 	struct map_decl *m;
@@ -102,6 +105,13 @@ static void ensure_ringbuf(struct session *s)
 	m->value_size = 8;
 	m->max_entries = 1;
 	m->value = type_simple(s->arena, TY_COUNT);
+	m = session_map_add(s, "__zero");
+	m->internal = true;
+	m->storage = MAP_ARRAY;
+	m->key_size = 4;
+	m->value_size = ZERO_MAP_SIZE;
+	m->max_entries = 1;
+	s->zero_map = m->id;
 }
 
 /* group_end: attach points [i, end) share one program. */
@@ -314,6 +324,8 @@ out:
 		s->nmaps = saved_maps;
 		s->nfmts = saved_fmts;
 		s->ringbuf_map = saved_ringbuf;
+		if (saved_ringbuf < 0)
+			s->zero_map = -1;
 		return err ? err : -EINVAL;
 	}
 	s->next_clause_id++;

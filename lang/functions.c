@@ -95,6 +95,20 @@ static LLVMValueRef gen_format(struct cg *cg, struct node *n, enum event_kind ki
 	return cg_const(cg, 0);
 }
 
+/* whole_map: a bare @name naming the whole map (print/clear/zero), keyed or not. */
+static struct map_decl *whole_map(struct sema *se, struct node *a)
+{
+	struct map_decl *m = session_map_find(se->s, a->name);
+
+	if (!m) {
+		if (!se->lenient)
+			sema_error(se, a, "Undefined map: %s", a->name);
+		return NULL;
+	}
+	a->id = m->id;
+	return m;
+}
+
 /* ---- printf, system, cat ---- */
 
 static struct type *ck_printf(struct sema *se, struct node *n)
@@ -174,7 +188,7 @@ static struct type *ck_print(struct sema *se, struct node *n)
 	struct type *t, *el[1];
 
 	if (is_map(a) && !a->a) {
-		struct map_decl *m = sema_map(se, a, NULL);
+		struct map_decl *m = whole_map(se, a);
 
 		if (!m)
 			return NULL;
@@ -253,7 +267,7 @@ static struct type *ck_map_arg(struct sema *se, struct node *n)
 		sema_error(se, a, "%s() expects a map with no keys provided", n->name);
 		return NULL;
 	}
-	if (!sema_map(se, a, NULL))
+	if (!whole_map(se, a))
 		return NULL;
 	return type_simple(se->s->arena, TY_VOID);
 }

@@ -104,6 +104,7 @@ struct session {
 
 	uint64_t start_ns;      /* CLOCK_MONOTONIC at session start: `elapsed` counts from it */
 	int ringbuf_map;        /* id of the event ring buffer map (created lazily, -1 none) */
+	int zero_map;           /* id of a read-only array of zeroes that new map entries copy */
 	int next_clause_id;
 };
 

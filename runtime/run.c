@@ -297,8 +297,8 @@ int rt_run_oneshot(struct rt *rt, struct clause_obj **objs, int n)
 	}
 	attached = true;
 	if (getenv(NOTIFY_ENV)) {
-		printf("%s\n", NOTIFY_ENV);
-		fflush(stdout);
+		/* stderr, as bpftrace: stdout may be piped into a JSON reader */
+		fprintf(stderr, "%s\n", NOTIFY_ENV);
 	}
 	if (rt_child_release(rt)) {
 		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
