@@ -188,6 +188,66 @@ static LLVMValueRef gen_ctx(struct cg *cg, struct node *n)
 	return LLVMBuildPtrToInt(cg->b, cg->ctxp, cg->i64, "");
 }
 
+/* stack_type: kstack/ustack with a mode and depth, declaring the stack map it needs. */
+struct type *sema_stack_type(struct sema *se, bool user, enum stack_mode mode, unsigned depth)
+{
+	struct type *t = type_simple(se->s->arena, user ? TY_USTACK : TY_KSTACK);
+	char name[32];
+	struct map_decl *m;
+
+	t->stack_mode = mode;
+	t->stack_depth = depth;
+	snprintf(name, sizeof(name), "__stack_%u", depth);
+	if (!session_map_find(se->s, name)) {
+		m = session_map_add(se->s, name);
+		m->internal = true;
+		m->storage = MAP_STACK_TRACE;
+		m->key_size = 4;
+		m->value_size = depth * 8;
+		m->max_entries = se->s->cfg.map_keys_max;
+	}
+	return t;
+}
+
+static struct type *ty_kstack(struct sema *se, struct node *n)
+{
+	return sema_stack_type(se, false, STACK_BPFTRACE, 127);
+}
+
+static struct type *ty_ustack(struct sema *se, struct node *n)
+{
+	return sema_stack_type(se, true, STACK_BPFTRACE, 127);
+}
+
+LLVMValueRef cg_stack(struct cg *cg, const struct type *t)
+{
+	char name[32];
+	const struct map_decl *m;
+	LLVMValueRef args[3], id;
+
+	snprintf(name, sizeof(name), "__stack_%u", t->stack_depth);
+	m = session_map_find(cg->s, name);
+	args[0] = cg->ctxp;
+	args[1] = cg_map_ptr(cg, m->id);
+	args[2] = cg_const(cg, t->kind == TY_USTACK ? 1 << 8 /* BPF_F_USER_STACK */ : 0);
+	id = cg_helper(cg, H_STACKID, args, 3);
+	if (t->kind == TY_KSTACK)
+		return id;
+	{
+		LLVMValueRef buf = cg_alloca(cg, 16, "ustack");
+
+		cg_store_int(cg, buf, id, 8);
+		cg_store_int(cg, cg_gep(cg, buf, 8),
+			     LLVMBuildLShr(cg->b, cg_helper(cg, H_PID_TGID, NULL, 0), cg_const(cg, 32), ""), 8);
+		return buf;
+	}
+}
+
+static LLVMValueRef gen_stack(struct cg *cg, struct node *n)
+{
+	return cg_stack(cg, n->type);
+}
+
 static const struct builtin_def builtins[] = {
 	{ "pid", ty_u64, gen_pid },
 	{ "tid", ty_u64, gen_tid },
@@ -209,6 +269,8 @@ static const struct builtin_def builtins[] = {
 	{ "retval", ty_retval, gen_retval },
 	{ "args", ty_args, gen_args },
 	{ "ctx", ty_ctx, gen_ctx },
+	{ "kstack", ty_kstack, gen_stack },
+	{ "ustack", ty_ustack, gen_stack },
 };
 
 const struct builtin_def *builtin_find(const char *name)

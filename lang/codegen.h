@@ -75,6 +75,8 @@ typedef void (*cg_agg_fn)(struct cg *cg, LLVMValueRef valp, LLVMValueRef v, cons
 void cg_map_agg(struct cg *cg, const struct map_decl *m, struct node *mapnode, LLVMValueRef v,
 		cg_agg_fn update);
 void cg_return(struct cg *cg);
+/* The stack id (kstack) or (id, pid) record (ustack) of the current context. */
+LLVMValueRef cg_stack(struct cg *cg, const struct type *t);
 /* An opaque copy of v no greater than max, so the verifier sees the bound that LLVM
  * would otherwise prove redundant and delete. */
 LLVMValueRef cg_bound(struct cg *cg, LLVMValueRef v, uint64_t max);

@@ -615,6 +615,47 @@ static LLVMValueRef gen_avg(struct cg *cg, struct node *n) { return gen_agg(cg, 
 static LLVMValueRef gen_hist(struct cg *cg, struct node *n) { return gen_agg(cg, n, upd_hist); }
 static LLVMValueRef gen_lhist(struct cg *cg, struct node *n) { return gen_agg(cg, n, upd_lhist); }
 
+/* ---- kstack(mode, depth), ustack(...) ---- */
+
+static struct type *ck_stack(struct sema *se, struct node *n)
+{
+	enum stack_mode mode = STACK_BPFTRACE;
+	unsigned depth = 127;
+
+	for (int i = 0; i < n->args.n; i++) {
+		struct node *a = ARG(n, i);
+
+		if (a->kind == N_IDENT && i == 0) {
+			if (!strcmp(a->name, "perf"))
+				mode = STACK_PERF;
+			else if (!strcmp(a->name, "bpftrace"))
+				mode = STACK_BPFTRACE;
+			else if (!strcmp(a->name, "raw"))
+				mode = STACK_RAW;
+			else {
+				sema_error(se, a, "%s: invalid stack mode '%s' (perf, bpftrace or raw)",
+					   n->name, a->name);
+				return NULL;
+			}
+		} else if (a->kind == N_INT) {
+			if (a->ival < 1 || a->ival > 1024) {
+				sema_error(se, a, "%s: stack depth must be between 1 and 1024", n->name);
+				return NULL;
+			}
+			depth = (unsigned)a->ival;
+		} else {
+			sema_error(se, a, "%s() expects a stack mode and/or an integer literal depth", n->name);
+			return NULL;
+		}
+	}
+	return sema_stack_type(se, n->name[0] == 'u', mode, depth);
+}
+
+static LLVMValueRef gen_stack_fn(struct cg *cg, struct node *n)
+{
+	return cg_stack(cg, n->type);
+}
+
 /* Functions with a NULL check are known but not implemented yet: a clear error. */
 static const struct func_def funcs[] = {
 	{ "printf", 1, 65, ck_printf, gen_printf },
@@ -656,8 +697,8 @@ static const struct func_def funcs[] = {
 	{ "cgroupid", 1, 1, NULL, NULL },
 	{ "bswap", 1, 1, NULL, NULL },
 	{ "strcontains", 2, 2, NULL, NULL },
-	{ "kstack", 0, 2, NULL, NULL },
-	{ "ustack", 0, 2, NULL, NULL },
+	{ "kstack", 0, 2, ck_stack, gen_stack_fn },
+	{ "ustack", 0, 2, ck_stack, gen_stack_fn },
 	{ "skboutput", 4, 4, NULL, NULL },
 	{ "strerror", 1, 1, NULL, NULL },
 };

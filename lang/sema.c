@@ -446,7 +446,12 @@ struct type *sema_expr(struct sema *se, struct node *n)
 	case N_CALL:
 		fd = func_find(n->name);
 		if (!fd) {
-			sema_error(se, n, "Unknown function: %s", n->name);
+			struct loc name = n->loc;
+
+			/* bpftrace underlines the name only */
+			name.last_line = name.first_line;
+			name.last_col = name.first_col + (int)strlen(n->name) - 1;
+			diag_error(se->d, &name, "Unknown function: %s", n->name);
 			return NULL;
 		}
 		if (n->args.n < fd->min_args || n->args.n > fd->max_args) {

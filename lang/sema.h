@@ -62,6 +62,8 @@ const struct func_def *func_find(const char *name);
 
 /* The `args` record of the group's tracepoint, read from its format file. */
 struct type *sema_tp_args(struct sema *se, struct node *n);
+/* kstack/ustack of a mode and depth; declares the session's stack map for it. */
+struct type *sema_stack_type(struct sema *se, bool user, enum stack_mode mode, unsigned depth);
 int sema_group(struct sema *se, struct node *probe);
 
 #endif

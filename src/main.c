@@ -14,6 +14,7 @@
 #include "../runtime/listing.h"
 #include "../runtime/output.h"
 #include "../runtime/rt.h"
+#include "../runtime/symbols.h"
 #include "../runtime/tracefs.h"
 
 #define BPFDECK_VERSION "v0.1"
@@ -248,8 +249,26 @@ static int list_probes(struct cli *c)
 			     c->verbose, stdout) < 0 ? 1 : 0;
 }
 
+struct stack_ctx {
+	struct session *s;
+	struct rt *rt;
+};
+
+/* stack_fd: the stack-trace map a kstack/ustack value's id refers to. */
+static int stack_fd(void *ctx, const struct type *t)
+{
+	struct stack_ctx *sc = ctx;
+	struct map_decl *m;
+	char name[32];
+
+	snprintf(name, sizeof(name), "__stack_%u", t->stack_depth);
+	m = session_map_find(sc->s, name);
+	return m ? rt_map_fd(sc->rt, m->id) : -ENOENT;
+}
+
 int main(int argc, char **argv)
 {
+	struct stack_ctx sc = { 0 };
 	struct cli c = { 0 };
 	struct session_config cfg = { 0 };
 	struct diag_sink d = { 0 };
@@ -336,6 +355,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ERROR: out of memory\n");
 		goto out;
 	}
+	sc.s = s;
+	sc.rt = rt;
+	o->syms = symbolizer_new(stack_fd, &sc);
+	o->src_name = filename;
+	o->src_text = source;
 
 	d.filename = filename;
 	d.source = source;
@@ -352,7 +376,7 @@ int main(int argc, char **argv)
 		pid_t pid = rt_spawn_child(rt, c.cmd);
 
 		if (pid < 0) {
-			fprintf(stderr, "ERROR: failed to spawn child '%s': %s\n", c.cmd, strerror(-pid));
+			fprintf(stderr, "ERROR: %s\n", rt_strerror(rt));
 			goto out;
 		}
 		s->cfg.child_pid = pid;
@@ -377,8 +401,10 @@ out:
 	for (int i = 0; i < n; i++)
 		clause_obj_free(clauses[i]);
 	free(clauses);
-	if (o)
+	if (o) {
+		symbolizer_free(o->syms);
 		o->ops->destroy(o);
+	}
 	program_free(prog);
 	session_free(s);
 	free(source);
