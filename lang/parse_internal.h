@@ -29,8 +29,9 @@ struct parse_ctx {
 	int run_line, run_col;  /* first byte after the last blank */
 
 	int depth;              /* brace depth inside a probe body */
-	int last_tok;           /* last token returned at top level, to spot probe starts */
-	struct loc probe_start; /* first attach point of the probe being read */
+	int last_tok;           /* last token returned, END aside */
+	int prev_line, prev_col;/* just after that token (1:1 before any) */
+	struct loc probe_start; /* from just after the token before this probe's attach points */
 
 	/* a multi-match token in progress: string, C definition, comment */
 	struct parse_loc tok_start;

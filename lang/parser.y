@@ -65,6 +65,7 @@ static void ctype_free(struct ctype *t);
 static void attach_append(struct node *ap, char *text, const YYLTYPE *loc);
 static void add_text(struct node_list *l, enum node_kind kind, char *text, const YYLTYPE *loc);
 static struct node *push(struct node *list, struct node *n);
+static struct node *check_attach(struct parse_ctx *ctx, struct node *ap);
 }
 
 %define api.prefix {btyy}
@@ -181,12 +182,11 @@ program
 	: preamble probes
 	;
 
-/* preamble: { CPREPROC | CDEF [";"] } */
+/* preamble: { CPREPROC | CDEF } */
 preamble
 	: %empty
 	| preamble CPREPROC		{ add_text(&ctx->prog->preproc, N_PREPROC, $2, &@2); }
 	| preamble CDEF			{ add_text(&ctx->prog->cdefs, N_CDEF, $2, &@2); }
-	| preamble CDEF ";"		{ add_text(&ctx->prog->cdefs, N_CDEF, $2, &@2); }
 	;
 
 /* probes: probe { probe } */
@@ -204,13 +204,24 @@ probe
 						$1->bt_loc = @$.b;
 						node_list_push(&ctx->prog->probes, $1);
 					}
+	| attach_points END		{
+						/* bpftrace's own rule and words for a probe cut short */
+						struct loc l = @2.b;
+
+						l.first_line = ctx->probe_start.first_line;
+						l.first_col = ctx->probe_start.first_col;
+						parse_report(ctx, &l, "unexpected end of file, expected {");
+						node_free($1);
+						YYABORT;
+					}
 	| error block			{ node_free($2); }
 	;
 
-/* attach_points: attach_point { "," attach_point } */
+/* attach_points: attach_point { "," attach_point } [","]: bpftrace skips empty ones */
 attach_points
-	: attach_point			{ $$ = push(mk(N_PROBE, &@$), $1); }
-	| attach_points "," attach_point { $$ = push($1, $3); }
+	: attach_point			{ $$ = push(mk(N_PROBE, &@$), check_attach(ctx, $1)); }
+	| attach_points "," attach_point { $$ = push($1, check_attach(ctx, $3)); }
+	| attach_points ","		{ $$ = $1; }
 	;
 
 /* attach_point: ATTACH { ATTACH }: bpftrace glues the words up, blanks or not */
@@ -534,7 +545,15 @@ primary_expr
 	| param
 	| map_or_var
 	| "(" expr ")"			{ $$ = $2; }
-	| "(" vargs "," expr ")"	{ $$ = push($2, $4); $$->loc = @$.p; $$->bt_loc = @$.b; }
+	| "(" expr "," vargs ")"	{
+						/* bpftrace's shape, so "(a b" expects ")" or "," */
+						$$ = mk(N_TUPLE, &@$);
+						node_list_push(&$$->args, $2);
+						for (int i = 0; i < $4->args.n; i++)
+							node_list_push(&$$->args, $4->args.v[i]);
+						$4->args.n = 0;
+						node_free($4);
+					}
 	| SIZEOF "(" expr ")"		{
 						$$ = mk(N_SIZEOF, &@$);
 						if ($3->kind == N_IDENT) {
@@ -787,6 +806,25 @@ static void attach_append(struct node *ap, char *text, const YYLTYPE *loc)
 	ap->name = strndup(ap->text, colon ? (size_t)(colon - ap->text) : strlen(ap->text));
 }
 
+/* check_attach: bpftrace's parser takes "$N" in an attach point and nothing else after '$' */
+static struct node *check_attach(struct parse_ctx *ctx, struct node *ap)
+{
+	bool quoted = false;
+	const char *s;
+
+	for (s = ap->text; *s; s++) {
+		if (*s == '\\' && quoted && s[1])
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+		else if (*s == '$' && !quoted && (s[1] < '0' || s[1] > '9')) {
+			parse_report(ctx, &ap->bt_loc, "Not a positional parameter");
+			break;
+		}
+	}
+	return ap;
+}
+
 /* add_text: a preprocessor line or C definition, kept verbatim */
 static void add_text(struct node_list *l, enum node_kind kind, char *text, const YYLTYPE *loc)
 {
@@ -899,21 +937,16 @@ static int bt_error_state(const yy_state_t *ssp, int tok, bool *attach)
 	return s;
 }
 
-/* bt_symbol_name: a token as bison's verbose errors print it (quotes kept around ",") */
+/* bt_symbol_name: a token as bison's verbose errors print it: quoted if it holds ',' */
 static const char *bt_symbol_name(int sym, char *buf, size_t len)
 {
 	const char *name = yysymbol_name((yysymbol_kind_t)sym);
-	size_t n;
 
 	if (sym == YYSYMBOL_ATTACH)
 		return "identifier";
-	if (name[0] != '"' || strchr(name, ',') || strchr(name, '\''))
+	if (!strchr(name, ',') && !strchr(name, '\''))
 		return name;
-	n = strlen(name) - 2;
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, name + 1, n);
-	buf[n] = '\0';
+	snprintf(buf, len, "\"%s\"", name);
 	return buf;
 }
 
@@ -930,15 +963,17 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 	(void)scanner;
 	(void)yypcontext_expected_tokens;	/* bison's list misses default reductions */
 	s = bt_error_state(yyctx->yyssp, tok, &attach);
-	if (attach && tok == YYSYMBOL_YYEOF) {
-		/* bpftrace's grammar has a rule for a probe cut short by the end */
-		if (ctx->probe_start.first_line) {
-			loc.first_line = ctx->probe_start.first_line;
-			loc.first_col = ctx->probe_start.first_col;
+	if (attach && (tok == YYSYMBOL_YYEOF || tok == YYSYMBOL_LBRACE)) {
+		/* bpftrace reads an empty attach point where a probe may start */
+		loc.first_line = ctx->prev_line;
+		loc.first_col = ctx->prev_col;
+		if (tok == YYSYMBOL_YYEOF) {
+			parse_report(ctx, &loc, "unexpected end of file, expected {");
 		} else {
-			loc.first_line = loc.first_col = 1;
+			loc.last_line = loc.first_line;
+			loc.last_col = loc.first_col - 1;
+			parse_report(ctx, &loc, "No attach points for probe");
 		}
-		parse_report(ctx, &loc, "unexpected end of file, expected {");
 		return 0;
 	}
 	if (attach) {
