@@ -57,27 +57,123 @@ static void node_list_free(struct node_list *l)
 	l->n = l->cap = 0;
 }
 
-/* node_free: free n and everything below it */
+/* a node's own child pointers: a, b, c, body, else_body (then its three lists) */
+#define AST_MAX_CHILDREN_DIRECT 5
+
+/* node_free_push: v[*n] = x, growing v; false (x not taken) if memory runs out */
+static bool node_free_push(struct node ***v, size_t *n, size_t *cap, struct node *x)
+{
+	struct node **nv;
+
+	if (!x)
+		return true;
+	if (*n == *cap) {
+		nv = realloc(*v, (*cap ? *cap * 2 : 64) * sizeof(*nv));
+		if (!nv)
+			return false;
+		*v = nv;
+		*cap = *cap ? *cap * 2 : 64;
+	}
+	(*v)[(*n)++] = x;
+	return true;
+}
+
+/* node_free: free n and everything below it. Iterative: a program may hold
+ * a tree far deeper than the C stack (a 1 MB chain of "+ 1"), and freeing it
+ * is how such a program is rejected. */
 void node_free(struct node *n)
 {
-	if (!n)
-		return;
-	free(n->name);
-	free(n->text);
-	free(n->sval);
-	node_free(n->a);
-	node_free(n->b);
-	node_free(n->c);
-	node_free(n->body);
-	node_free(n->else_body);
-	node_list_free(&n->args);
-	node_list_free(&n->stmts);
-	node_list_free(&n->aps);
-	if (n->ctype) {
-		free(n->ctype->name);
-		free(n->ctype);
+	struct node **todo = NULL, *kids[AST_MAX_CHILDREN_DIRECT];
+	struct node_list *lists[3];
+	size_t ntodo = 0, cap = 0;
+	int i, j;
+
+	while (n) {
+		kids[0] = n->a;
+		kids[1] = n->b;
+		kids[2] = n->c;
+		kids[3] = n->body;
+		kids[4] = n->else_body;
+		for (i = 0; i < AST_MAX_CHILDREN_DIRECT; i++)
+			if (!node_free_push(&todo, &ntodo, &cap, kids[i]))
+				node_free(kids[i]);     /* out of memory: recursion is all that is left */
+		lists[0] = &n->args;
+		lists[1] = &n->stmts;
+		lists[2] = &n->aps;
+		for (i = 0; i < 3; i++) {
+			for (j = 0; j < lists[i]->n; j++)
+				if (!node_free_push(&todo, &ntodo, &cap, lists[i]->v[j]))
+					node_free(lists[i]->v[j]);
+			free(lists[i]->v);
+		}
+		free(n->name);
+		free(n->text);
+		free(n->sval);
+		if (n->ctype) {
+			free(n->ctype->name);
+			free(n->ctype);
+		}
+		free(n);
+		n = ntodo ? todo[--ntodo] : NULL;
 	}
-	free(n);
+	free(todo);
+}
+
+/* ast_too_deep: the first node found more than limit levels below n, or NULL.
+ * Iterative for the same reason as node_free; every recursive walk after the
+ * parser (sema, codegen, dumps) may rely on trees being at most limit deep. */
+const struct node *ast_too_deep(const struct node *n, int limit)
+{
+	struct frame { const struct node *n; int depth; } *todo = NULL, *nt;
+	const struct node *kids[AST_MAX_CHILDREN_DIRECT], *found = NULL;
+	const struct node_list *lists[3];
+	size_t ntodo = 0, cap = 0;
+	int depth = 1, i, j;
+
+	while (n && !found) {
+		if (depth > limit) {
+			found = n;
+			break;
+		}
+		kids[0] = n->a;
+		kids[1] = n->b;
+		kids[2] = n->c;
+		kids[3] = n->body;
+		kids[4] = n->else_body;
+		lists[0] = &n->args;
+		lists[1] = &n->stmts;
+		lists[2] = &n->aps;
+		for (i = 0; i < AST_MAX_CHILDREN_DIRECT + 3; i++) {
+			int count = i < AST_MAX_CHILDREN_DIRECT ? 1 : lists[i - AST_MAX_CHILDREN_DIRECT]->n;
+
+			for (j = 0; j < count; j++) {
+				const struct node *k = i < AST_MAX_CHILDREN_DIRECT ? kids[i] :
+						       lists[i - AST_MAX_CHILDREN_DIRECT]->v[j];
+
+				if (!k)
+					continue;
+				if (ntodo == cap) {
+					nt = realloc(todo, (cap ? cap * 2 : 64) * sizeof(*nt));
+					if (!nt) {
+						/* cannot tell: call it too deep rather than risk the stack */
+						found = k;
+						goto out;
+					}
+					todo = nt;
+					cap = cap ? cap * 2 : 64;
+				}
+				todo[ntodo++] = (struct frame){ k, depth + 1 };
+			}
+		}
+		if (!ntodo)
+			break;
+		ntodo--;
+		n = todo[ntodo].n;
+		depth = todo[ntodo].depth;
+	}
+out:
+	free(todo);
+	return found;
 }
 
 /* program_free: free a program, its nodes and its copies of source and filename */
@@ -191,14 +287,12 @@ static void dump_flat(const char *s, FILE *out)
 	fputc('\n', out);
 }
 
-/* dump_ctype: "struct Foo **", "int8" */
+/* dump_ctype: "struct Foo**", "int8", as bpftrace prints casts */
 static void dump_ctype(const struct ctype *t, FILE *out)
 {
 	int i;
 
 	fputs(t->name ? t->name : "?", out);
-	if (t->nptr)
-		fputc(' ', out);
 	for (i = 0; i < t->nptr; i++)
 		fputc('*', out);
 	if (t->array_len)

@@ -133,6 +133,9 @@ struct program {
 struct node *node_new(enum node_kind kind, const struct loc *loc);
 void node_list_push(struct node_list *l, struct node *n);
 void node_free(struct node *n);
+/* The first node more than limit levels below n (n is level 1), or NULL. The
+ * parser rejects deeper programs, so later recursive walks cannot overflow. */
+const struct node *ast_too_deep(const struct node *n, int limit);
 void program_free(struct program *p);
 
 /* Print the tree for -d, one node per line, indented. */

@@ -3,6 +3,10 @@
 #include <string.h>
 #include <stdlib.h>
 #include "codegen.h"
+#include "btf.h"
+#include "ctypes.h"
+#include "fn.h"
+#include "user.h"
 
 static struct type *ty_u64(struct sema *se, struct node *n)
 {
@@ -95,7 +99,7 @@ static LLVMValueRef gen_comm(struct cg *cg, struct node *n)
 	LLVMValueRef buf = cg_alloca_zero(cg, 16, "comm");
 	LLVMValueRef args[2] = { buf, cg_const(cg, 16) };
 
-	cg_helper(cg, H_COMM, args, 2);
+	cg_helper_check(cg, cg_helper(cg, H_COMM, args, 2), H_COMM, n, false);
 	return buf;
 }
 
@@ -123,16 +127,26 @@ static LLVMValueRef gen_probe(struct cg *cg, struct node *n)
 static const unsigned regs_arg_off[] = { 112, 104, 96, 88, 72, 64 };
 #define REGS_AX_OFF 80
 
+/* Parameters of the group's kernel function from BTF, -1 when BTF cannot say. */
+static int kfunc_nargs(const struct attach_point *ap)
+{
+	return btf_func_params(ap->target, ap->func, NULL, NULL, 0, NULL, 0);
+}
+
 static struct type *ty_arg(struct sema *se, struct node *n)
 {
-	enum probe_kind k = se->ap->kind;
+	enum probe_kind k = ap_written_kind(se->ap);
 	int idx = atoi(n->name + (n->name[0] == 's' ? 4 : 3));
 
 	if (k != PK_KPROBE && k != PK_UPROBE && k != PK_USDT) {
-		sema_error(se, n, "The %s builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes",
+		sema_error(se, n, n->name[0] == 's' ?
+			   "The %s builtin can only be used with 'kprobes' and 'uprobes' probes" :
+			   "The %s builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes",
 			   n->name);
 		return NULL;
 	}
+	if (k == PK_USDT && n->name[0] != 's')
+		return usdt_arg_type(se, n, idx);
 	if (n->name[0] == 's' || k == PK_USDT) {
 		sema_error(se, n, "%s is not supported yet", n->name);
 		return NULL;
@@ -141,6 +155,17 @@ static struct type *ty_arg(struct sema *se, struct node *n)
 		sema_error(se, n, "%s: only arg0..arg5 are passed in registers on x86_64", n->name);
 		return NULL;
 	}
+	/* a kprobe attached as fentry: arguments are the trampoline's u64 slots, and
+	 * only the function's own exist */
+	if (se->ap->kind == PK_KFUNC) {
+		int nargs = kfunc_nargs(se->ap);
+
+		if (nargs >= 0 && idx >= nargs) {
+			sema_error(se, n, "%s: %s takes %d argument%s (attached with fentry, which "
+				   "sees no more)", n->name, se->ap->func, nargs, nargs == 1 ? "" : "s");
+			return NULL;
+		}
+	}
 	return sema_int64(se, false);
 }
 
@@ -148,44 +173,89 @@ static LLVMValueRef gen_arg(struct cg *cg, struct node *n)
 {
 	int idx = atoi(n->name + 3);
 
+	if (cg->ap->kind == PK_USDT)
+		return usdt_arg_gen(cg, n, idx);
+	if (cg->ap->kind == PK_KFUNC)
+		return cg_load_int(cg, cg_gep(cg, cg->ctxp, 8 * idx), 8, false);
 	return cg_load_int(cg, cg_gep(cg, cg->ctxp, regs_arg_off[idx]), 8, false);
 }
 
 static struct type *ty_retval(struct sema *se, struct node *n)
 {
-	enum probe_kind k = se->ap->kind;
+	enum probe_kind k = ap_written_kind(se->ap);
 
-	if (k != PK_KRETPROBE && k != PK_URETPROBE) {
-		sema_error(se, n, "The retval builtin can only be used with 'kretprobe' and 'uretprobe' probes");
+	if (k != PK_KRETPROBE && k != PK_URETPROBE && k != PK_KRETFUNC) {
+		sema_error(se, n, "The retval builtin can only be used with 'kretprobe' and 'uretprobe' "
+			   "and 'kfunc' probes");
 		return NULL;
+	}
+	/* fexit's return value is the slot after the arguments */
+	if (se->ap->kind == PK_KRETFUNC) {
+		n->ival = kfunc_nargs(se->ap);
+		if (n->ival < 0) {
+			sema_error(se, n, "retval: no BTF prototype for %s", se->ap->func);
+			return NULL;
+		}
 	}
 	return sema_int64(se, false);
 }
 
 static LLVMValueRef gen_retval(struct cg *cg, struct node *n)
 {
+	if (cg->ap->kind == PK_KRETFUNC)
+		return cg_load_int(cg, cg_gep(cg, cg->ctxp, 8 * n->ival), 8, false);
 	return cg_load_int(cg, cg_gep(cg, cg->ctxp, REGS_AX_OFF), 8, false);
+}
+
+/* args of a kfunc/kretfunc from its BTF prototype: one u64 slot each in fentry's
+ * context. Attached as a kprobe instead (fallback), the same names read the
+ * argument registers of pt_regs; past the sixth, arguments are on the stack. */
+static struct type *kfunc_args_type(struct sema *se, struct node *n)
+{
+	bool ret = ap_written_kind(se->ap) == PK_KRETFUNC;
+	char err[256] = "";
+	struct type *t, *r;
+	unsigned i, nf;
+
+	if (se->args_type)
+		return se->args_type;
+	t = btf_func_args(se->s, se->ap->target, se->ap->func, ret, err, sizeof(err));
+	if (!t) {
+		sema_error(se, n, "%s", err);
+		return NULL;
+	}
+	if (se->ap->kind == PK_KPROBE || se->ap->kind == PK_KRETPROBE) {
+		r = type_new(se->s->arena, TY_TP_ARGS, REGS_AX_OFF + 8, 8);
+		r->name = t->name;
+		r->fields = arena_zalloc(se->s->arena, sizeof(*r->fields) * (t->nfields + 1));
+		for (i = nf = 0; i < t->nfields; i++) {
+			bool is_ret = ret && i == t->nfields - 1 && !strcmp(t->fields[i].name, "retval");
+
+			if (!is_ret && i >= sizeof(regs_arg_off) / sizeof(regs_arg_off[0]))
+				continue;
+			r->fields[nf] = t->fields[i];
+			r->fields[nf++].offset = is_ret ? REGS_AX_OFF : regs_arg_off[i];
+		}
+		r->nfields = nf;
+		t = r;
+	}
+	se->args_type = t;
+	return t;
 }
 
 static struct type *ty_args(struct sema *se, struct node *n)
 {
+	enum probe_kind k = ap_written_kind(se->ap);
+
 	se->uses_args = true;
+	if (k == PK_KFUNC || k == PK_KRETFUNC)
+		return kfunc_args_type(se, n);
 	return sema_tp_args(se, n);
 }
 
 static LLVMValueRef gen_args(struct cg *cg, struct node *n)
 {
 	return cg->ctxp;
-}
-
-static struct type *ty_ctx(struct sema *se, struct node *n)
-{
-	return type_simple(se->s->arena, TY_CTX);
-}
-
-static LLVMValueRef gen_ctx(struct cg *cg, struct node *n)
-{
-	return LLVMBuildPtrToInt(cg->b, cg->ctxp, cg->i64, "");
 }
 
 /* stack_type: kstack/ustack with a mode and depth, declaring the stack map it needs. */
@@ -197,6 +267,8 @@ struct type *sema_stack_type(struct sema *se, bool user, enum stack_mode mode, u
 
 	t->stack_mode = mode;
 	t->stack_depth = depth;
+	if (user)
+		user_pid_seen_decl(se);
 	snprintf(name, sizeof(name), "__stack_%u", depth);
 	if (!session_map_find(se->s, name)) {
 		m = session_map_add(se->s, name);
@@ -231,8 +303,11 @@ LLVMValueRef cg_stack(struct cg *cg, const struct type *t)
 	args[1] = cg_map_ptr(cg, m->id);
 	args[2] = cg_const(cg, t->kind == TY_USTACK ? 1 << 8 /* BPF_F_USER_STACK */ : 0);
 	id = cg_helper(cg, H_STACKID, args, 3);
+	cg_helper_check(cg, id, H_STACKID, cg->site, false);
 	if (t->kind == TY_KSTACK)
 		return id;
+	/* the runtime snapshots the process's mappings while it still lives */
+	user_pid_seen(cg);
 	{
 		LLVMValueRef buf = cg_alloca(cg, 16, "ustack");
 
@@ -245,7 +320,13 @@ LLVMValueRef cg_stack(struct cg *cg, const struct type *t)
 
 static LLVMValueRef gen_stack(struct cg *cg, struct node *n)
 {
-	return cg_stack(cg, n->type);
+	const struct node *site = cg->site;
+	LLVMValueRef v;
+
+	cg->site = n;
+	v = cg_stack(cg, n->type);
+	cg->site = site;
+	return v;
 }
 
 static const struct builtin_def builtins[] = {
@@ -256,7 +337,7 @@ static const struct builtin_def builtins[] = {
 	{ "nsecs", ty_u64, gen_nsecs },
 	{ "elapsed", ty_u64, gen_elapsed },
 	{ "cpu", ty_u64, gen_cpu },
-	{ "curtask", ty_u64, gen_curtask },
+	{ "curtask", sema_curtask, gen_curtask },
 	{ "rand", ty_u64, gen_rand },
 	{ "cgroup", ty_u64, gen_cgroup },
 	{ "numaid", ty_u64, gen_numaid },
@@ -268,7 +349,8 @@ static const struct builtin_def builtins[] = {
 	{ "arg0", ty_arg, gen_arg },
 	{ "retval", ty_retval, gen_retval },
 	{ "args", ty_args, gen_args },
-	{ "ctx", ty_ctx, gen_ctx },
+	{ "ctx", fn_ck_ctx, fn_gen_ctx },
+	{ "func", fn_ck_func, fn_gen_func },
 	{ "kstack", ty_kstack, gen_stack },
 	{ "ustack", ty_ustack, gen_stack },
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "codegen.h"
+#include "ctypes.h"
 
 bool cg_is_scalar(const struct type *t)
 {
@@ -75,15 +76,47 @@ LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef p, uint64_t off)
 /* cg_helper: call a BPF helper by number; every helper here returns i64. */
 LLVMValueRef cg_helper(struct cg *cg, enum bpf_helper_id id, LLVMValueRef *args, int n)
 {
+	static const char *const pure_attrs[] = { "memory", "nounwind", "willreturn" };
 	LLVMTypeRef params[8];
 	LLVMTypeRef fnty;
-	LLVMValueRef fp;
+	LLVMValueRef fp, call;
 
 	for (int i = 0; i < n; i++)
 		params[i] = LLVMTypeOf(args[i]);
-	fnty = LLVMFunctionType(cg->i64, params, n, false);
 	fp = LLVMConstIntToPtr(cg_const(cg, id), cg->ptr);
-	return LLVMBuildCall2(cg->b, fnty, fp, args, n, "");
+	if (id == H_MAP_LOOKUP || id == H_RINGBUF_RESERVE) {
+		/* Map values and ring-buffer records are 8-byte aligned. Saying so lets
+		 * LLVM use 8-byte loads and stores on them: BPF has no unaligned access,
+		 * so an align-1 u64 access becomes 8 byte loads and shifts. */
+		unsigned kind = LLVMGetEnumAttributeKindForName("align", 5);
+
+		fnty = LLVMFunctionType(cg->ptr, params, n, false);
+		call = LLVMBuildCall2(cg->b, fnty, fp, args, n, "");
+		LLVMAddCallSiteAttribute(call, LLVMAttributeReturnIndex,
+					 LLVMCreateEnumAttribute(cg->ctx, kind, 8));
+		return LLVMBuildPtrToInt(cg->b, call, cg->i64, "");
+	}
+	fnty = LLVMFunctionType(cg->i64, params, n, false);
+	call = LLVMBuildCall2(cg->b, fnty, fp, args, n, "");
+	switch (id) {
+	case H_PID_TGID: case H_UID_GID: case H_CPU: case H_CURRENT_TASK: case H_CGROUP_ID:
+	case H_NUMA_NODE:
+		/* the same answer all through one run of a program (it cannot migrate):
+		 * marked as reading no memory, LLVM calls it once for `pid ... pid` */
+		for (size_t i = 0; i < sizeof(pure_attrs) / sizeof(pure_attrs[0]); i++)
+			LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+						 LLVMCreateEnumAttribute(cg->ctx,
+							LLVMGetEnumAttributeKindForName(pure_attrs[i],
+											strlen(pure_attrs[i])), 0));
+		break;
+	case H_MAP_UPDATE: case H_MAP_DELETE:
+		/* a value pointer looked up before may now be stale */
+		cg->nlookups = 0;
+		break;
+	default:
+		break;
+	}
+	return call;
 }
 
 LLVMValueRef cg_map_ptr(struct cg *cg, int map_id)
@@ -183,22 +216,23 @@ LLVMValueRef cg_bound(struct cg *cg, LLVMValueRef v, uint64_t max)
 
 LLVMValueRef cg_map_key(struct cg *cg, const struct map_decl *m, struct node *key)
 {
-	LLVMValueRef k = cg_alloca_zero(cg, m->key_size, "key");
+	LLVMValueRef k = cg_alloca(cg, m->key_size, "key");
 
+	/* live from here: keys of different map operations can share a stack slot */
+	cg_lifetime(cg, true, k, m->key_size);
+	cg_memset(cg, k, 0, m->key_size);
 	if (!key)
 		return k;
 	if (key->kind == N_TUPLE && m->key->kind == TY_TUPLE && key->type != m->key &&
 	    key->args.n == (int)m->key->nfields) {
 		for (int i = 0; i < key->args.n; i++) {
 			struct node *e = key->args.v[i];
-			LLVMValueRef v = cg_expr(cg, e);
 
-			cg_store(cg, cg_gep(cg, k, m->key->fields[i].offset), m->key->fields[i].type, v,
-				 e->type);
+			cg_expr_to(cg, cg_gep(cg, k, m->key->fields[i].offset), m->key->fields[i].type, e);
 		}
 		return k;
 	}
-	cg_store(cg, k, m->key, cg_expr(cg, key), key->type);
+	cg_expr_to(cg, k, m->key, key);
 	return k;
 }
 
@@ -298,6 +332,12 @@ void cg_map_agg(struct cg *cg, const struct map_decl *m, struct node *mapnode, L
 	LLVMBasicBlockRef found = cg_block(cg, "agg_found"), miss = cg_block(cg, "agg_miss"),
 			  done = cg_block(cg, "agg_done");
 
+	if (m->storage != MAP_PERCPU_ARRAY) {
+		/* -kk: a new key; bpftrace looks avg and stats up twice */
+		cg_helper_check(cg, p, H_MAP_LOOKUP, cg->site, true);
+		if (m->value->kind == TY_AVG || m->value->kind == TY_STATS)
+			cg_helper_check(cg, p, H_MAP_LOOKUP, cg->site, true);
+	}
 	pp = LLVMBuildIntToPtr(cg->b, p, cg->ptr, "");
 	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, p, cg_const(cg, 0), ""), found, miss);
 	LLVMPositionBuilderAtEnd(cg->b, found);
@@ -320,7 +360,7 @@ void cg_map_agg(struct cg *cg, const struct map_decl *m, struct node *mapnode, L
 		args[1] = key;
 		args[2] = zp;
 		args[3] = cg_const(cg, 1 /* BPF_NOEXIST */);
-		cg_helper(cg, H_MAP_UPDATE, args, 4);
+		cg_helper_check(cg, cg_helper(cg, H_MAP_UPDATE, args, 4), H_MAP_UPDATE, cg->site, false);
 		args[0] = cg_map_ptr(cg, m->id);
 		args[1] = key;
 		q = cg_helper(cg, H_MAP_LOOKUP, args, 2);
@@ -335,13 +375,168 @@ void cg_map_agg(struct cg *cg, const struct map_decl *m, struct node *mapnode, L
 }
 
 /* cg_map_read: the value of @m[k], zero when the key is missing. */
+/* Reusing lookups: `/@start[tid]/ { ... nsecs - @start[tid] ...; delete(@start[tid]) }`
+ * looks @start[tid] up once, as one would by hand. A read reuses an earlier lookup of
+ * the same map with the same key expression when that expression cannot have changed
+ * in between, no map was written since (cg_helper empties the list on every update
+ * and delete, and loops start with an empty list) and the earlier lookup is on every
+ * path to the read. Off with -kk, which reports each failed lookup. */
+struct cg_lookup {
+	int map_id;
+	const struct node *key;
+	LLVMValueRef p;                 /* the lookup's result, as an i64 */
+	LLVMBasicBlockRef block;        /* where it was done */
+};
+
+#define CG_LOOKUPS_MAX 16
+#define CG_DOM_BLOCKS_MAX 2048
+
+/* key_stable: the same value wherever it is evaluated in one run of a program. */
+static bool key_stable(const struct node *n)
+{
+	static const char *const builtins[] = { "pid", "tid", "uid", "gid", "cpu", "comm",
+						"cgroup", "curtask", "cpid", "numaid" };
+
+	if (!n || !n->type)
+		return false;
+	switch (n->kind) {
+	case N_INT: case N_STR: case N_POSPARAM:
+		return true;
+	case N_BUILTIN:
+		for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+			if (!strcmp(n->name, builtins[i]))
+				return true;
+		return false;
+	case N_FIELD:   /* args->f: the tracepoint record does not change under us */
+		return n->a && n->a->type && n->a->type->kind == TY_TP_ARGS && cg_is_scalar(n->type);
+	case N_CAST:
+		return key_stable(n->a);
+	case N_UNOP:
+		return n->op != UOP_DEREF && key_stable(n->a);
+	case N_BINOP:
+		return key_stable(n->a) && key_stable(n->b);
+	case N_TUPLE:
+		for (int i = 0; i < n->args.n; i++)
+			if (!key_stable(n->args.v[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool key_same(const struct node *a, const struct node *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind || !a->type || !b->type || !type_equal(a->type, b->type))
+		return false;
+	switch (a->kind) {
+	case N_INT: case N_POSPARAM:
+		return a->ival == b->ival;
+	case N_STR:
+		return a->slen == b->slen && !memcmp(a->sval, b->sval, a->slen);
+	case N_BUILTIN:
+		return !strcmp(a->name, b->name);
+	case N_FIELD:
+		return a->id == b->id && key_same(a->a, b->a);
+	case N_CAST: case N_UNOP:
+		return a->op == b->op && key_same(a->a, b->a);
+	case N_BINOP:
+		return a->op == b->op && key_same(a->a, b->a) && key_same(a->b, b->b);
+	case N_TUPLE:
+		if (a->args.n != b->args.n)
+			return false;
+		for (int i = 0; i < a->args.n; i++)
+			if (!key_same(a->args.v[i], b->args.v[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* cg_dominates: does every path from the program's start to cur go through x? Asked
+ * of the blocks built so far: a block gets its incoming edges before it is filled,
+ * and a loop's back edge comes from blocks its header dominates. */
+static bool cg_dominates(struct cg *cg, LLVMBasicBlockRef x, LLVMBasicBlockRef cur)
+{
+	LLVMBasicBlockRef root = LLVMGetNextBasicBlock(cg->entry), *stack, *seen;
+	unsigned n = LLVMCountBasicBlocks(cg->fn), nstack = 0, nseen = 0;
+	bool dom = true;
+
+	if (x == root || x == cur)
+		return true;
+	if (n > CG_DOM_BLOCKS_MAX)
+		return false;
+	stack = malloc(n * sizeof(*stack));
+	seen = malloc(n * sizeof(*seen));
+	if (!stack || !seen) {
+		dom = false;
+		goto out;
+	}
+	stack[nstack++] = seen[nseen++] = root;
+	while (nstack && dom) {
+		LLVMBasicBlockRef b = stack[--nstack];
+		LLVMValueRef t = LLVMGetBasicBlockTerminator(b);
+
+		if (b == cur) {
+			dom = false;
+			break;
+		}
+		for (unsigned i = 0; t && i < LLVMGetNumSuccessors(t); i++) {
+			LLVMBasicBlockRef s = LLVMGetSuccessor(t, i);
+			unsigned j;
+
+			if (s == x)
+				continue;
+			for (j = 0; j < nseen && seen[j] != s; j++)
+				;
+			if (j == nseen && nseen < n)
+				stack[nstack++] = seen[nseen++] = s;
+		}
+	}
+out:
+	free(stack);
+	free(seen);
+	return dom;
+}
+
+/* cg_map_lookup: the i64 result of looking @m[key] up, done here or reused. */
+static LLVMValueRef cg_map_lookup(struct cg *cg, const struct map_decl *m, struct node *n)
+{
+	bool cache = cg->s->cfg.helper_check_level < 2 && (!n->a || key_stable(n->a));
+	LLVMBasicBlockRef cur = LLVMGetInsertBlock(cg->b);
+	LLVMValueRef args[2], p;
+
+	for (int i = 0; cache && i < cg->nlookups; i++) {
+		struct cg_lookup *l = &cg->lookups[i];
+
+		if (l->map_id == m->id && key_same(l->key, n->a) && cg_dominates(cg, l->block, cur))
+			return l->p;
+	}
+	args[0] = cg_map_ptr(cg, m->id);
+	args[1] = cg_map_key(cg, m, n->a);
+	p = cg_helper(cg, H_MAP_LOOKUP, args, 2);
+	if (cache) {
+		if (!cg->lookups)
+			cg->lookups = calloc(CG_LOOKUPS_MAX, sizeof(*cg->lookups));
+		if (cg->lookups && cg->nlookups < CG_LOOKUPS_MAX)
+			cg->lookups[cg->nlookups++] = (struct cg_lookup){ m->id, n->a, p,
+									 LLVMGetInsertBlock(cg->b) };
+	}
+	return p;
+}
+
 static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 {
 	const struct map_decl *m = cg->s->maps[n->id];
-	LLVMValueRef args[2] = { cg_map_ptr(cg, m->id), cg_map_key(cg, m, n->a) };
-	LLVMValueRef p = cg_helper(cg, H_MAP_LOOKUP, args, 2), pp, ok;
-	LLVMBasicBlockRef found = cg_block(cg, "rd_found"), done = cg_block(cg, "rd_done"), from;
+	LLVMValueRef p = cg_map_lookup(cg, m, n), pp, ok;
+	LLVMBasicBlockRef found, done, from;
 
+	cg_helper_check(cg, p, H_MAP_LOOKUP, cg->site ? cg->site : n, true);
+	found = cg_block(cg, "rd_found");
+	done = cg_block(cg, "rd_done");
 	pp = LLVMBuildIntToPtr(cg->b, p, cg->ptr, "");
 	ok = LLVMBuildICmp(cg->b, LLVMIntNE, p, cg_const(cg, 0), "");
 	if (cg_is_scalar(m->value) || type_is_agg(m->value)) {
@@ -382,19 +577,38 @@ static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 }
 
 /* cg_map_write: @m[k] = v for plain (non-aggregation) maps. */
-static void cg_map_write(struct cg *cg, struct node *mapn, LLVMValueRef v, const struct type *vt)
+/* cg_map_write: @m[k] = v; with e instead of v (a record or array read through a
+ * pointer), e is read straight into the value buffer. */
+static void cg_map_write_from(struct cg *cg, struct node *mapn, LLVMValueRef v,
+			      const struct type *vt, struct node *e)
 {
 	const struct map_decl *m = cg->s->maps[mapn->id];
 	LLVMValueRef key = cg_map_key(cg, m, mapn->a);
-	LLVMValueRef val = cg_alloca(cg, m->value_size, "val");
-	LLVMValueRef args[4];
+	LLVMValueRef val, args[4];
 
-	cg_store(cg, val, m->value, v, vt);
+	if (e && cg_map_write_in_place(cg, m, key, e, cg->site ? cg->site : mapn)) {
+		cg_lifetime(cg, false, key, m->key_size);
+		return;
+	}
+	val = cg_alloca(cg, m->value_size, "val");
+	cg_lifetime(cg, true, val, m->value_size);
+	if (e)
+		cg_expr_to(cg, val, m->value, e);
+	else
+		cg_store(cg, val, m->value, v, vt);
 	args[0] = cg_map_ptr(cg, m->id);
 	args[1] = key;
 	args[2] = val;
 	args[3] = cg_const(cg, 0);
-	cg_helper(cg, H_MAP_UPDATE, args, 4);
+	cg_helper_check(cg, cg_helper(cg, H_MAP_UPDATE, args, 4), H_MAP_UPDATE,
+			cg->site ? cg->site : mapn, false);
+	cg_lifetime(cg, false, val, m->value_size);
+	cg_lifetime(cg, false, key, m->key_size);
+}
+
+static void cg_map_write(struct cg *cg, struct node *mapn, LLVMValueRef v, const struct type *vt)
+{
+	cg_map_write_from(cg, mapn, v, vt, NULL);
 }
 
 /* cg_div: signed division and remainder through unsigned ones (BPF ISA v3 has none). */
@@ -448,6 +662,22 @@ static bool int_signed(const struct type *t)
 	return t->kind == TY_INT && t->is_signed;
 }
 
+/* ptr_step: what one unit of pointer arithmetic on t adds (1 for non-pointers). */
+static uint64_t ptr_step(const struct type *t)
+{
+	if (!t || t->kind != TY_POINTER || !t->elem || !t->elem->size)
+		return 1;
+	return t->elem->size;
+}
+
+/* ptr_scale: the integer operand of p + i / p - i counts elements of p's type. */
+static LLVMValueRef ptr_scale(struct cg *cg, LLVMValueRef v, const struct type *ptr)
+{
+	uint64_t step = ptr_step(ptr);
+
+	return step == 1 ? v : LLVMBuildMul(cg->b, v, cg_const(cg, step), "");
+}
+
 static LLVMValueRef cg_binop(struct cg *cg, struct node *n)
 {
 	struct type *lt = n->a->type, *rt = n->b->type;
@@ -478,10 +708,19 @@ static LLVMValueRef cg_binop(struct cg *cg, struct node *n)
 		LLVMAddIncoming(phi, vals, blocks, 2);
 		return phi;
 	}
+	if (lt->kind == TY_ARRAY)
+		return cg_array_compare(cg, n);
 	l = cg_expr(cg, n->a);
 	r = cg_expr(cg, n->b);
+	if (n->op == BOP_ADD || n->op == BOP_SUB) {
+		if (lt->kind == TY_POINTER && rt->kind != TY_POINTER)
+			r = ptr_scale(cg, r, lt);
+		else if (rt->kind == TY_POINTER && lt->kind != TY_POINTER)
+			l = ptr_scale(cg, l, rt);
+	}
 	if (lt->kind == TY_STRING || lt->kind == TY_BUFFER) {
-		LLVMValueRef eq = cg_str_equal(cg, l, lt->size, r, rt->size, 0);
+		LLVMValueRef eq = lt->kind == TY_BUFFER ? cg_bytes_equal(cg, l, lt->size, r, rt->size) :
+				  cg_str_equal(cg, l, lt->size, r, rt->size, 0);
 
 		if (n->op == BOP_NE)
 			eq = LLVMBuildNot(cg->b, eq, "");
@@ -524,14 +763,23 @@ static LLVMValueRef cg_tp_field(struct cg *cg, struct node *n)
 	}
 }
 
-/* cg_read_mem: copy size bytes from an arbitrary address into a new stack buffer. */
-static LLVMValueRef cg_read_mem(struct cg *cg, LLVMValueRef addr, unsigned size, bool user)
+LLVMValueRef cg_probe_read(struct cg *cg, LLVMValueRef dst, unsigned size, LLVMValueRef src,
+			   enum addrspace as, const struct node *n)
 {
-	LLVMValueRef buf = cg_alloca_zero(cg, size, "deref");
-	LLVMValueRef args[3] = { buf, cg_const(cg, size), LLVMBuildIntToPtr(cg->b, addr, cg->ptr, "") };
+	enum bpf_helper_id h = as == AS_USER ? H_PROBE_READ_USER :
+			       as == AS_KERNEL ? H_PROBE_READ_KERNEL : H_PROBE_READ;
+	LLVMValueRef args[3] = { dst, cg_const(cg, size), LLVMBuildIntToPtr(cg->b, src, cg->ptr, "") };
+	LLVMValueRef ret;
+	static bool warned;
 
-	cg_helper(cg, user ? H_PROBE_READ_USER : H_PROBE_READ_KERNEL, args, 3);
-	return buf;
+	/* bpftrace 0.17 says so once when it falls back to the generic helper */
+	if (as == AS_NONE && !warned && cg->d) {
+		warned = true;
+		diag_report(cg->d, DIAG_WARNING, NULL, "Addrspace is not set");
+	}
+	ret = cg_helper(cg, h, args, 3);
+	cg_helper_check(cg, ret, h, n, false);
+	return ret;
 }
 
 static LLVMValueRef cg_var_ptr(struct cg *cg, struct node *var)
@@ -548,15 +796,19 @@ static LLVMValueRef cg_incdec(struct cg *cg, struct node *n)
 		const struct type *t = n->a->type;
 
 		old = cg_load_int(cg, p, t->size, int_signed(t));
-		nv = LLVMBuildAdd(cg->b, old, cg_const(cg, (uint64_t)n->ival), "");
+		nv = LLVMBuildAdd(cg->b, old, cg_const(cg, (uint64_t)n->ival * ptr_step(t)), "");
 		cg_store_int(cg, p, nv, t->size);
 	} else {
 		const struct map_decl *m = cg->s->maps[n->a->id];
 
+		const struct node *site = cg->site;
+
 		n->a->type = m->value;
+		cg->site = n;   /* -k/-kk: both helpers report at "@m[k]++" */
 		old = cg_map_read(cg, n->a);
-		nv = LLVMBuildAdd(cg->b, old, cg_const(cg, (uint64_t)n->ival), "");
+		nv = LLVMBuildAdd(cg->b, old, cg_const(cg, (uint64_t)n->ival * ptr_step(m->value)), "");
 		cg_map_write(cg, n->a, nv, m->value);
+		cg->site = site;
 	}
 	return n->is_post ? old : nv;
 }
@@ -624,7 +876,8 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 	case N_BINOP:
 		return cg_binop(cg, n);
 	case N_UNOP:
-		v = cg_expr(cg, n->a);
+		/* a dereference reads only what is used of it: no operand value here */
+		v = n->op == UOP_DEREF ? NULL : cg_expr(cg, n->a);
 		switch (n->op) {
 		case UOP_NEG: return LLVMBuildNeg(cg->b, v, "");
 		case UOP_LNOT:
@@ -632,13 +885,8 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 					     cg->i64, "");
 		case UOP_BNOT: return LLVMBuildNot(cg->b, v, "");
 		case UOP_PLUS: return v;
-		case UOP_DEREF: {
-			const struct type *pt = n->a->type;
-			bool user = pt->kind == TY_POINTER && pt->is_user;
-			LLVMValueRef buf = cg_read_mem(cg, v, t->size ? t->size : 8, user);
-
-			return cg_is_scalar(t) ? cg_load_int(cg, buf, t->size, int_signed(t)) : buf;
-		}
+		case UOP_DEREF:
+			return cg_deref(cg, n);
 		default:
 			return cg_const(cg, 0);
 		}
@@ -680,33 +928,15 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 	case N_FIELD:
 		if (n->a->type->kind == TY_TP_ARGS)
 			return cg_tp_field(cg, n);
-		v = cg_expr(cg, n->a);
-		p = cg_gep(cg, v, n->a->type->fields[n->id].offset);
-		return cg_is_scalar(t) ? cg_load_int(cg, p, t->size, int_signed(t)) : p;
-	case N_INDEX: {
-		const struct type *at = n->a->type;
-		LLVMValueRef idx = cg_expr(cg, n->b), addr;
-
-		v = cg_expr(cg, n->a);
-		if (at->kind == TY_POINTER) {
-			addr = LLVMBuildAdd(cg->b, v, LLVMBuildMul(cg->b, idx, cg_const(cg, t->size), ""), "");
-			p = cg_read_mem(cg, addr, t->size, at->is_user);
-		} else {
-			LLVMValueRef off = LLVMBuildMul(cg->b, idx, cg_const(cg, t->size), "");
-
-			p = LLVMBuildGEP2(cg->b, cg->i8, v, &off, 1, "");
-		}
-		return cg_is_scalar(t) ? cg_load_int(cg, p, t->size, int_signed(t)) : p;
-	}
+		return cg_member(cg, n);
+	case N_INDEX:
+		return cg_subscript(cg, n);
 	case N_TUPLE: {
 		LLVMValueRef buf = cg_alloca_zero(cg, t->size, "tuple");
 
-		for (int i = 0; i < n->args.n; i++) {
-			struct node *e = n->args.v[i];
-
-			cg_store(cg, cg_gep(cg, buf, t->fields[i].offset), t->fields[i].type,
-				 cg_expr(cg, e), e->type);
-		}
+		for (int i = 0; i < n->args.n; i++)
+			cg_expr_to(cg, cg_gep(cg, buf, t->fields[i].offset), t->fields[i].type,
+				   n->args.v[i]);
 		return buf;
 	}
 	case N_TUPLE_GET: {
@@ -717,6 +947,7 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 		return cg_is_scalar(t) ? cg_load_int(cg, p, t->size, int_signed(t)) : p;
 	}
 	case N_SIZEOF:
+	case N_OFFSETOF:
 		return cg_const(cg, n->ival);
 	default:
 		return cg_const(cg, 0);
@@ -746,7 +977,10 @@ static void cg_assign(struct cg *cg, struct node *n)
 		} else {
 			cur = cg_load_int(cg, cg_var_ptr(cg, lhs), lt->size, int_signed(lt));
 		}
-		v = cg_arith(cg, n->op, cur, cg_expr(cg, n->b), int_signed(lt) && int_signed(n->b->type));
+		v = cg_expr(cg, n->b);
+		if ((n->op == BOP_ADD || n->op == BOP_SUB) && n->b->type->kind != TY_POINTER)
+			v = ptr_scale(cg, v, lt);
+		v = cg_arith(cg, n->op, cur, v, int_signed(lt) && int_signed(n->b->type));
 		vt = lt;
 	} else {
 		if (n->b->kind == N_CALL && type_is_agg(n->b->type)) {
@@ -756,13 +990,31 @@ static void cg_assign(struct cg *cg, struct node *n)
 			cg->agg_target = NULL;
 			return;
 		}
+		if (ctypes_remote_value(n->b)) {
+			/* a record/array read through a pointer: read into place, no copy */
+			if (lhs->kind == N_MAP) {
+				const struct node *site = cg->site;
+
+				cg->site = n;
+				cg_map_write_from(cg, lhs, NULL, NULL, n->b);
+				cg->site = site;
+			} else {
+				cg_expr_to(cg, cg_var_ptr(cg, lhs), lhs->type, n->b);
+			}
+			return;
+		}
 		v = cg_expr(cg, n->b);
 		vt = n->b->type;
 	}
-	if (lhs->kind == N_MAP)
+	if (lhs->kind == N_MAP) {
+		const struct node *site = cg->site;
+
+		cg->site = n;   /* -k: a failed update reports at the "=" */
 		cg_map_write(cg, lhs, v, vt);
-	else
+		cg->site = site;
+	} else {
 		cg_store(cg, cg_var_ptr(cg, lhs), lhs->type, v, vt);
+	}
 }
 
 static void cg_stmt(struct cg *cg, struct node *n)
@@ -806,6 +1058,7 @@ static void cg_stmt(struct cg *cg, struct node *n)
 		break;
 	}
 	case N_WHILE:
+		cg->nlookups = 0;       /* the body may write what the condition reads */
 		a = cg_block(cg, "while_cond");
 		b = cg_block(cg, "while_body");
 		c = cg_block(cg, "while_end");
@@ -819,6 +1072,7 @@ static void cg_stmt(struct cg *cg, struct node *n)
 		cg->nloops--;
 		LLVMBuildBr(cg->b, a);
 		LLVMPositionBuilderAtEnd(cg->b, c);
+		cg->nlookups = 0;
 		break;
 	case N_BREAK:
 	case N_CONTINUE:
@@ -850,6 +1104,7 @@ int cg_function(struct cg *cg, struct node *probe, const char *name)
 	LLVMSetSection(cg->fn, section);
 	cg->ctxp = LLVMGetParam(cg->fn, 0);
 	cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
+	cg->nlookups = 0;
 	body = cg_block(cg, "body");
 	LLVMPositionBuilderAtEnd(cg->b, body);
 	cg->nvars = cg->se->nvars;
@@ -881,5 +1136,8 @@ int cg_function(struct cg *cg, struct node *probe, const char *name)
 	}
 	free(cg->vars);
 	cg->vars = NULL;
+	free(cg->lookups);
+	cg->lookups = NULL;
+	cg->nlookups = 0;
 	return cg->nerrors ? -EINVAL : 0;
 }

@@ -15,6 +15,7 @@ enum bpf_helper_id {
 	H_PROBE_READ_KERNEL = 113, H_PROBE_READ_USER_STR = 114, H_PROBE_READ_KERNEL_STR = 115,
 	H_JIFFIES64 = 118, H_RINGBUF_OUTPUT = 130, H_RINGBUF_RESERVE = 131,
 	H_RINGBUF_SUBMIT = 132, H_GET_FUNC_IP = 173, H_ATTACH_COOKIE = 174,
+	H_TRACE_PRINTK = 6, H_OVERRIDE_RETURN = 58, H_D_PATH = 147,
 };
 
 struct cg_loop {
@@ -39,7 +40,14 @@ struct cg {
 	const struct attach_point *ap;
 	int naps;
 	struct node *agg_target;         /* the @map of `@map = agg(...)` being generated */
+	/* The statement or call whose span -k/-kk reports for helpers that shared
+	 * building blocks (map updates, aggregations, stacks) emit; NULL: their own node. */
+	const struct node *site;
 	int nerrors;
+	/* map lookups done so far in this program, for later reads of the same
+	 * @m[key] to reuse (codegen.c, cg_map_read); emptied by map writes */
+	struct cg_lookup *lookups;
+	int nlookups;
 };
 
 /* Is this type carried as an i64 value (true) or as a pointer to its bytes? */
@@ -70,6 +78,10 @@ void cg_event(struct cg *cg, uint32_t kind, uint32_t id, unsigned payload, cg_fi
 /* Compare two strings of (possibly different) fixed sizes, up to limit bytes; i1 equal. */
 LLVMValueRef cg_str_equal(struct cg *cg, LLVMValueRef a, unsigned asz, LLVMValueRef b,
 			  unsigned bsz, unsigned limit);
+/* Byte-wise equality of two values (buffers: length and bytes); sizes may differ,
+ * the shorter one reads as zero-padded. i1 equal. */
+LLVMValueRef cg_bytes_equal(struct cg *cg, LLVMValueRef a, unsigned asz, LLVMValueRef b,
+			    unsigned bsz);
 /* Emit the body of an aggregation update: lookup, init-or-update in place. */
 typedef void (*cg_agg_fn)(struct cg *cg, LLVMValueRef valp, LLVMValueRef v, const struct type *t);
 void cg_map_agg(struct cg *cg, const struct map_decl *m, struct node *mapnode, LLVMValueRef v,
@@ -81,5 +93,15 @@ LLVMValueRef cg_stack(struct cg *cg, const struct type *t);
  * would otherwise prove redundant and delete. */
 LLVMValueRef cg_bound(struct cg *cg, LLVMValueRef v, uint64_t max);
 LLVMBasicBlockRef cg_block(struct cg *cg, const char *name);
+/* Read size bytes at address src (an i64) into dst with the helper of the address
+ * space (probe_read_user / probe_read_kernel / probe_read for AS_NONE), checked
+ * for -kk at n. Every read of kernel or user memory by the language goes here. */
+LLVMValueRef cg_probe_read(struct cg *cg, LLVMValueRef dst, unsigned size, LLVMValueRef src,
+			   enum addrspace as, const struct node *n);
+/* -k/-kk: report a failed call of helper id (its i64 result ret) as an EV_HELPER_ERROR
+ * at n's bpftrace location. Failure is ret < 0 as an int, or ret == 0 when compare_zero
+ * (map lookups, reported with retcode 0). Level 1 skips probe reads and map lookups. */
+void cg_helper_check(struct cg *cg, LLVMValueRef ret, enum bpf_helper_id id,
+		     const struct node *n, bool compare_zero);
 
 #endif

@@ -11,8 +11,42 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 #include "codegen.h"
 #include "probes.h"
+#include "user.h"
 
 int cg_function(struct cg *cg, struct node *probe, const char *name);
+
+/* LLVM reports some errors (the BPF stack limit) as diagnostics, and without a
+ * handler of ours it prints them and exits the process: keep the first instead. */
+struct llvm_diag {
+	bool error;
+	char msg[512];
+};
+
+static void llvm_diag_handler(LLVMDiagnosticInfoRef di, void *ctx)
+{
+	struct llvm_diag *ld = ctx;
+	char *m;
+
+	if (LLVMGetDiagInfoSeverity(di) != LLVMDSError || ld->error)
+		return;
+	m = LLVMGetDiagInfoDescription(di);
+	snprintf(ld->msg, sizeof(ld->msg), "%s", m ? m : "unknown error");
+	LLVMDisposeMessage(m);
+	ld->error = true;
+}
+
+/* llvm_diag_report: an error LLVM found while generating code, as a diagnostic on
+ * the clause. The stack limit is the user's to fix; anything else is a bug of ours. */
+static void llvm_diag_report(struct diag_sink *d, const struct node *probe,
+			     const struct llvm_diag *ld)
+{
+	if (strstr(ld->msg, "stack limit"))
+		diag_error(d, &probe->loc, "this clause needs more than the 512 bytes of stack a BPF "
+			   "program may use (strings, tuples and buffers are built there): use fewer "
+			   "or shorter strings (BPFTRACE_STRLEN) or tuples, or split the clause");
+	else
+		diag_error(d, &probe->loc, "internal error: LLVM: %s", ld->msg);
+}
 
 static LLVMTargetMachineRef target_machine(void)
 {
@@ -114,16 +148,45 @@ static void ensure_ringbuf(struct session *s)
 	s->zero_map = m->id;
 }
 
+/* fentry/fexit and iterators are verified against their one target; with `probe`
+ * kprobes get a program per function, as bpftrace generates them. */
+static bool one_program_each(const struct attach_point *ap, bool split_kprobes)
+{
+	return ap->kind == PK_KFUNC || ap->kind == PK_KRETFUNC || ap->kind == PK_ITER ||
+	       (split_kprobes && (ap->kind == PK_KPROBE || ap->kind == PK_KRETPROBE));
+}
+
+/* The programs of these that one_program_each() gives, over limit (bpftrace's
+ * BPFTRACE_MAX_BPF_PROGS): reported. */
+static int check_prog_limit(struct session *s, const struct node *probe,
+			    const struct ap_vec *aps, bool split_kprobes, struct diag_sink *d)
+{
+	unsigned limit = s->cfg.max_bpf_progs ? s->cfg.max_bpf_progs : 512, n = 0;
+
+	for (int i = 0; i < aps->n; i++)
+		n += one_program_each(&aps->v[i], split_kprobes);
+	if (n <= limit)
+		return 0;
+	diag_error(d, &probe->loc, "Your program is trying to generate more than %u BPF programs, "
+		   "which exceeds the current limit of %u.\nYou can increase the limit through "
+		   "the BPFTRACE_MAX_BPF_PROGS environment variable.", n, limit);
+	return -E2BIG;
+}
+
 /* group_end: attach points [i, end) share one program. */
-static int group_end(const struct ap_vec *aps, int i, bool split_tracepoints)
+static int group_end(const struct ap_vec *aps, int i, bool split_tracepoints, bool split_usdt,
+		     bool split_kprobes)
 {
 	int j = i + 1;
 
 	if (aps->v[i].kind == PK_BEGIN || aps->v[i].kind == PK_END)
 		return j;
+	if (one_program_each(&aps->v[i], split_kprobes))
+		return j;
 	if (aps->v[i].kind == PK_TRACEPOINT && split_tracepoints)
 		return j;
-	while (j < aps->n && aps->v[j].kind == aps->v[i].kind)
+	while (j < aps->n && aps->v[j].kind == aps->v[i].kind &&
+	       (!split_usdt || user_same_program(&aps->v[i], &aps->v[j])))
 		j++;
 	return j;
 }
@@ -237,11 +300,25 @@ int compile_clause(struct session *s, struct program *p, struct node *probe, int
 	struct ap_vec aps = { 0 };
 	struct clause_obj *c = NULL;
 	struct sema se = { 0 };
+	struct llvm_diag ld = { 0 };
 	struct cg cg = { 0 };
-	bool split;
+	bool split, split_usdt = false, split_kprobes;
+	int *node_end = NULL;
 
-	for (int i = 0; i < probe->aps.n; i++)
+	node_end = calloc(probe->aps.n + 1, sizeof(*node_end));
+	for (int i = 0; i < probe->aps.n; i++) {
 		err = probe_expand(s, probe->aps.v[i], &aps, d) ?: err;
+		node_end[i] = aps.n;
+	}
+	if (err)
+		goto out;
+	split_kprobes = uses_builtin(probe, "probe");
+	err = check_prog_limit(s, probe, &aps, split_kprobes, d);
+	/* what this kernel cannot attach is said now, after the spec's own errors */
+	for (int i = 0, from = 0; i < probe->aps.n && !err; from = node_end[i++])
+		err = probe_resolve(s, probe->aps.v[i], &aps, from, node_end[i], d);
+	if (!err)
+		err = check_prog_limit(s, probe, &aps, split_kprobes, d);
 	if (err)
 		goto out;
 	if ((int)aps.n > (int)s->cfg.max_probes) {
@@ -260,10 +337,18 @@ int compile_clause(struct session *s, struct program *p, struct node *probe, int
 	c->loc = probe->loc;
 	c->text = clause_text(p, probe);
 	split = uses_builtin(probe, "args");
+	/* USDT arguments are read as each location's note says */
+	for (int k = 0; k < 10 && !split_usdt; k++) {
+		char arg[8];
+
+		snprintf(arg, sizeof(arg), "arg%d", k);
+		split_usdt = uses_builtin(probe, arg);
+	}
 
 	cg.s = s;
 	cg.d = d;
 	cg.ctx = LLVMContextCreate();
+	LLVMContextSetDiagnosticHandler(cg.ctx, llvm_diag_handler, &ld);
 	cg.mod = LLVMModuleCreateWithNameInContext("bpfdeck", cg.ctx);
 	cg.b = LLVMCreateBuilderInContext(cg.ctx);
 	cg.i1 = LLVMInt1TypeInContext(cg.ctx);
@@ -275,7 +360,7 @@ int compile_clause(struct session *s, struct program *p, struct node *probe, int
 	cg.voidt = LLVMVoidTypeInContext(cg.ctx);
 
 	for (int i = 0; i < aps.n;) {
-		int end = group_end(&aps, i, split);
+		int end = group_end(&aps, i, split, split_usdt, split_kprobes);
 		const struct probe_lang *pl = probe_lang_of(aps.v[i].kind);
 		struct prog_unit *pu;
 
@@ -311,6 +396,10 @@ int compile_clause(struct session *s, struct program *p, struct node *probe, int
 		i = end;
 	}
 	err = emit_object(cg.mod, c, d, dump, probe);
+	if (!err && ld.error) {
+		llvm_diag_report(d, probe, &ld);
+		err = -EINVAL;
+	}
 out:
 	if (cg.b)
 		LLVMDisposeBuilder(cg.b);
@@ -319,6 +408,7 @@ out:
 	if (cg.ctx)
 		LLVMContextDispose(cg.ctx);
 	ap_vec_free(&aps);
+	free(node_end);
 	if (err) {
 		clause_obj_free(c);
 		s->nmaps = saved_maps;

@@ -42,7 +42,25 @@ struct attach_point {
 	char *full;         /* "tracepoint:syscalls:sys_enter_read": `probe` text */
 	int tp_id;          /* tracepoint id when known, else -1 */
 	uint64_t cookie;    /* bpf_cookie for the link: the `probe` name id (session probe_names) */
+	/* After a fallback (kprobe:f attached as fentry on a kernel without kprobes)
+	 * kind is how it attaches and written_kind the kind as written: builtins accept
+	 * what the written kind allows and read the context as kind lays it out. */
+	bool fallback;
+	enum probe_kind written_kind;   /* valid when fallback: use ap_written_kind() */
+	bool wildcard;      /* a match of a wildcard: one that cannot attach is skipped */
+	int nargs;          /* kfunc/kretfunc: parameters of func from BTF, 0 unknown */
+	/* uprobe/uretprobe/usdt, resolved by expansion (target and func stay as shown) */
+	char *path;         /* the file the kernel attaches to (maybe via /proc/PID/root) */
+	uint64_t file_offset;     /* of the probed instruction in path */
+	uint64_t ref_ctr_offset;  /* usdt: file offset of the semaphore, 0 none */
+	char *usdt_args;    /* usdt: the location's argument spec ("-4@%eax 8@-8(%rbp)") */
+	int pid;            /* -p: fire in this process only; 0 in every process */
 };
+
+static inline enum probe_kind ap_written_kind(const struct attach_point *ap)
+{
+	return ap->fallback ? ap->written_kind : ap->kind;
+}
 
 /* One BPF program of a clause, and everything it attaches to. */
 struct prog_unit {

@@ -3,6 +3,7 @@
  * four spaces and a line of '~' under the span (END is one past the span). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "diag.h"
 
@@ -33,25 +34,35 @@ static void diag_caret(FILE *out, const char *src, const struct loc *loc)
 	const char *s = diag_source_line(src, loc->first_line, &len);
 	size_t end = loc->last_col > 0 ? (size_t)loc->last_col : 0;
 
+	char *buf, *p;
+
 	/* bpftrace prints nothing for a missing or empty line */
 	if (!s || !len)
 		return;
-	for (x = 0; x < len; x++) {
-		if (s[x] == '\t')
-			fputs("    ", out);
-		else
-			fputc(s[x], out);
+	/* both lines in one write each: stderr is unbuffered, and a line of a
+	 * 1 MB script is a million write()s when written a byte at a time */
+	buf = malloc(4 * len + 2);
+	if (!buf)
+		return;
+	for (p = buf, x = 0; x < len; x++) {
+		if (s[x] == '\t') {
+			memcpy(p, "    ", 4);
+			p += 4;
+		} else {
+			*p++ = s[x];
+		}
 	}
-	fputc('\n', out);
-	for (x = 0; x < len && x < end; x++) {
+	*p++ = '\n';
+	fwrite(buf, 1, p - buf, out);
+	for (p = buf, x = 0; x < len && x < end; x++) {
 		char mark = (int)x < loc->first_col - 1 ? ' ' : '~';
 
-		if (s[x] == '\t')
-			fprintf(out, "%c%c%c%c", mark, mark, mark, mark);
-		else
-			fputc(mark, out);
+		memset(p, mark, s[x] == '\t' ? 4 : 1);
+		p += s[x] == '\t' ? 4 : 1;
 	}
-	fputc('\n', out);
+	*p++ = '\n';
+	fwrite(buf, 1, p - buf, out);
+	free(buf);
 }
 
 /* diag_vreport: print one diagnostic and count it */
@@ -62,7 +73,12 @@ void diag_vreport(struct diag_sink *d, enum diag_level lvl, const struct loc *lo
 	FILE *out = d->out ? d->out : stderr;
 
 	if (lvl == DIAG_ERROR) {
-		d->nerrors++;
+		if (++d->nerrors > DIAG_MAX_ERRORS) {
+			if (d->nerrors == DIAG_MAX_ERRORS + 1)
+				fprintf(out, "ERROR: too many errors (more than %d), stopping\n",
+					DIAG_MAX_ERRORS);
+			return;
+		}
 	} else {
 		d->nwarnings++;
 		if (d->no_warnings)

@@ -10,6 +10,10 @@
 
 enum diag_level { DIAG_ERROR, DIAG_WARNING };
 
+/* Errors printed per sink; past it one "too many errors" line, and the parser
+ * and the CLI stop early: a 1 MB file of garbage must not take minutes. */
+#define DIAG_MAX_ERRORS 50
+
 struct diag_sink {
 	const char *filename;   /* as shown: "stdin" for -e, else the script path */
 	const char *source;     /* whole source text, for the caret line */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "codegen.h"
+#include "ctypes.h"
+#include "fn.h"
 
 #define ARG(n, i) ((n)->args.v[i])
 
@@ -15,48 +17,40 @@ static bool is_map(const struct node *n)
 	return n->kind == N_MAP;
 }
 
-/* fmt_count: number of conversions in a printf format ("%%" excluded). */
-static int fmt_count(const char *f)
-{
-	int n = 0;
-
-	for (; *f; f++) {
-		if (*f != '%')
-			continue;
-		if (f[1] == '%') {
-			f++;
-			continue;
-		}
-		n++;
-	}
-	return n;
-}
-
 /* check_format: printf/system/cat: a literal format, then arguments it consumes. */
 static struct type *check_format(struct sema *se, struct node *n, enum fmt_kind kind)
 {
 	struct type **el;
 	struct type *args;
-	int nargs = n->args.n - 1, want;
+	int nargs = n->args.n - 1;
 
 	if (ARG(n, 0)->kind != N_STR) {
-		sema_error(se, ARG(n, 0), "%s() expects a string literal as the first argument", n->name);
-		return NULL;
-	}
-	want = fmt_count(ARG(n, 0)->sval);
-	if (want != nargs) {
-		sema_error(se, n, want < nargs ? "%s: Too many arguments for format string (%d supplied, %d expected)" :
-			   "%s: Not enough arguments for format string (%d supplied, %d expected)",
-			   n->name, nargs, want);
+		struct type *t = sema_expr(se, ARG(n, 0));
+
+		if (t)
+			fn_error(se, n, "%s() expects a string literal (%s provided)", n->name,
+				 fn_type_word(t));
 		return NULL;
 	}
 	el = malloc(sizeof(*el) * (nargs + 1));
 	for (int i = 0; i < nargs; i++) {
 		struct type *t = sema_expr(se, ARG(n, i + 1));
 
-		if (!t || t->kind == TY_VOID || type_is_agg(t) || t->kind == TY_CTX || t->kind == TY_TP_ARGS) {
-			if (t)
-				sema_error(se, ARG(n, i + 1), "%s() can not print a value of this type", n->name);
+		if (!t) {
+			free(el);
+			return NULL;
+		}
+		el[i] = t;
+	}
+	if (fn_fmt_check(se, n, n->name, ARG(n, 0)->sval, el, nargs)) {
+		free(el);
+		return NULL;
+	}
+	for (int i = 0; i < nargs; i++) {
+		struct type *t = el[i];
+
+		if (t->kind == TY_VOID || type_is_agg(t) || t->kind == TY_CTX || t->kind == TY_TP_ARGS) {
+			sema_error(se, ARG(n, i + 1), "%s() can not print a value of this type", n->name);
 			free(el);
 			return NULL;
 		}
@@ -102,7 +96,7 @@ static struct map_decl *whole_map(struct sema *se, struct node *a)
 
 	if (!m) {
 		if (!se->lenient)
-			sema_error(se, a, "Undefined map: %s", a->name);
+			fn_error(se, a, "Undefined map: %s", a->name);
 		return NULL;
 	}
 	a->id = m->id;
@@ -123,10 +117,7 @@ static LLVMValueRef gen_printf(struct cg *cg, struct node *n)
 
 static struct type *ck_system(struct sema *se, struct node *n)
 {
-	if (!se->s->cfg.unsafe) {
-		sema_error(se, n, "system() is an unsafe function being used in safe mode");
-		return NULL;
-	}
+	/* sema refuses it without --unsafe (func_def.unsafe) */
 	return check_format(se, n, FMT_SYSTEM);
 }
 
@@ -165,7 +156,11 @@ static struct type *ck_time(struct sema *se, struct node *n)
 
 	if (n->args.n) {
 		if (ARG(n, 0)->kind != N_STR) {
-			sema_error(se, ARG(n, 0), "time() expects a string literal");
+			struct type *t = sema_expr(se, ARG(n, 0));
+
+			if (t)
+				fn_error(se, n, "time() expects a string literal (%s provided)",
+					 fn_type_word(t));
 			return NULL;
 		}
 		f = ARG(n, 0)->sval;
@@ -187,14 +182,24 @@ static struct type *ck_print(struct sema *se, struct node *n)
 	struct node *a = ARG(n, 0);
 	struct type *t, *el[1];
 
+	if (fn_is_print_key(se, n))
+		return fn_ck_print_key(se, n);
 	if (is_map(a) && !a->a) {
 		struct map_decl *m = whole_map(se, a);
 
 		if (!m)
 			return NULL;
-		for (int i = 1; i < n->args.n; i++)
-			if (!sema_is_int(sema_expr(se, ARG(n, i))))
+		for (int i = 1; i < n->args.n; i++) {
+			struct type *t = sema_expr(se, ARG(n, i));
+
+			if (!t)
 				return NULL;
+			if (t->kind != TY_INT) {
+				fn_error(se, n, "print() expects a integer literal (%s provided)",
+					 fn_type_word(t));
+				return NULL;
+			}
+		}
 		return type_simple(se->s->arena, TY_VOID);
 	}
 	if (n->args.n > 1) {
@@ -204,11 +209,19 @@ static struct type *ck_print(struct sema *se, struct node *n)
 	t = sema_expr(se, a);
 	if (!t)
 		return NULL;
+	if (t->kind == TY_POINTER) {
+		char tn[128];
+
+		type_name(t, tn, sizeof(tn));
+		fn_error(se, n, "%s%s type passed to print() is not printable",
+			 t->is_ctx ? "(ctx) " : "", tn);
+		return NULL;
+	}
 	if (t->kind == TY_VOID || type_is_agg(t) || t->kind == TY_CTX || t->kind == TY_TP_ARGS) {
 		sema_error(se, a, "print() can not print a value of this type");
 		return NULL;
 	}
-	el[0] = t->kind == TY_POINTER ? sema_int64(se, false) : t;
+	el[0] = t;
 	n->id = session_fmt_add(se->s, FMT_PRINT_VALUE, "", type_tuple(se->s->arena, el, 1),
 				n->loc.first_line, n->loc.first_col);
 	return type_simple(se->s->arena, TY_VOID);
@@ -238,10 +251,26 @@ static void fill_value(struct cg *cg, LLVMValueRef rec, void *arg)
 	cg_store(cg, rec, fv->dt, fv->v, fv->st);
 }
 
+/* fill_remote: print(*p) of a record/array behind a pointer: read straight into
+ * the ring-buffer record, so it may be bigger than the 512-byte stack */
+struct fill_remote {
+	struct node *a;
+	const struct type *dt;
+};
+
+static void fill_remote(struct cg *cg, LLVMValueRef rec, void *arg)
+{
+	struct fill_remote *fr = arg;
+
+	cg_expr_to(cg, rec, fr->dt, fr->a);
+}
+
 static LLVMValueRef gen_print(struct cg *cg, struct node *n)
 {
 	struct node *a = ARG(n, 0);
 
+	if (n->id == -1)
+		return fn_gen_print_key(cg, n);
 	if (is_map(a) && !a->a) {
 		struct fill_print fp = { cg_const(cg, 0), cg_const(cg, 0) };
 
@@ -250,6 +279,11 @@ static LLVMValueRef gen_print(struct cg *cg, struct node *n)
 		if (n->args.n > 2)
 			fp.div = cg_expr(cg, ARG(n, 2));
 		cg_event(cg, EV_PRINT_MAP, a->id, sizeof(struct ev_print_map), fill_print_map, &fp);
+	} else if (ctypes_remote_value(a)) {
+		const struct fmt_decl *f = cg->s->fmts[n->id];
+		struct fill_remote fr = { a, f->args->fields[0].type };
+
+		cg_event(cg, EV_PRINT_VALUE, f->id, f->args->size, fill_remote, &fr);
 	} else {
 		const struct fmt_decl *f = cg->s->fmts[n->id];
 		struct fill_value fv = { cg_expr(cg, a), f->args->fields[0].type, a->type };
@@ -263,8 +297,12 @@ static struct type *ck_map_arg(struct sema *se, struct node *n)
 {
 	struct node *a = ARG(n, 0);
 
-	if (!is_map(a) || a->a) {
-		sema_error(se, a, "%s() expects a map with no keys provided", n->name);
+	if (!is_map(a)) {
+		fn_error(se, n, "%s() expects a map to be provided", n->name);
+		return NULL;
+	}
+	if (a->a) {
+		fn_error(se, n, "The map passed to %s() should not be indexed by a key", n->name);
 		return NULL;
 	}
 	if (!whole_map(se, a))
@@ -289,7 +327,7 @@ static struct type *ck_delete(struct sema *se, struct node *n)
 	struct node *a = ARG(n, 0);
 
 	if (!is_map(a)) {
-		sema_error(se, a, "delete() expects a map");
+		fn_error(se, n, "delete() expects a map to be provided");
 		return NULL;
 	}
 	if (!sema_map(se, a, NULL))
@@ -310,7 +348,7 @@ static LLVMValueRef gen_delete(struct cg *cg, struct node *n)
 	}
 	args[0] = cg_map_ptr(cg, m->id);
 	args[1] = cg_map_key(cg, m, a->a);
-	cg_helper(cg, H_MAP_DELETE, args, 2);
+	cg_helper_check(cg, cg_helper(cg, H_MAP_DELETE, args, 2), H_MAP_DELETE, n, false);
 	return cg_const(cg, 0);
 }
 
@@ -318,25 +356,58 @@ static LLVMValueRef gen_delete(struct cg *cg, struct node *n)
 
 static struct type *ck_str(struct sema *se, struct node *n)
 {
-	struct type *t = sema_expr(se, ARG(n, 0));
+	struct type *t;
+
+	if (fn_is_str_param(ARG(n, 0)))
+		return fn_ck_str_param(se, n);
+	t = sema_expr(se, ARG(n, 0));
 
 	if (!t)
 		return NULL;
-	if (!sema_is_int(t) && t->kind != TY_STRING) {
-		sema_error(se, ARG(n, 0), "str() expects an integer or a pointer type as first argument");
+	/* a tracepoint's __data_loc string: an address in bpftrace, read here already */
+	if (t->kind == TY_STRING && ARG(n, 0)->kind == N_FIELD && ARG(n, 0)->a->type &&
+	    ARG(n, 0)->a->type->kind == TY_TP_ARGS &&
+	    ARG(n, 0)->a->type->fields[ARG(n, 0)->id].bit_size == 32)
+		return type_string(se->s->arena, se->s->cfg.strlen);
+	if (!sema_is_int(t)) {
+		char tn[128];
+
+		type_name(t, tn, sizeof(tn));
+		fn_error(se, n, "str() expects an integer or a pointer type as first argument (%s "
+			 "provided)", tn);
 		return NULL;
 	}
-	if (n->args.n > 1 && !sema_is_int(sema_expr(se, ARG(n, 1))))
-		return NULL;
+	if (n->args.n > 1) {
+		struct type *lt = sema_expr(se, ARG(n, 1));
+		int64_t len;
+
+		if (!lt)
+			return NULL;
+		if (!sema_is_int(lt)) {
+			fn_error(se, n, "str() only supports integer arguments (%s provided)",
+				 fn_type_word(lt));
+			return NULL;
+		}
+		if (fn_literal_int(se, ARG(n, 1), &len) && len < 0) {
+			/* sic: no space, as bpftrace 0.17 prints it */
+			fn_error(se, n, "strcannot use negative length (%lld)", (long long)len);
+			return NULL;
+		}
+	}
 	return type_string(se->s->arena, se->s->cfg.strlen);
 }
 
 static LLVMValueRef gen_str(struct cg *cg, struct node *n)
 {
 	unsigned size = cg->s->cfg.strlen;
-	LLVMValueRef buf = cg_alloca_zero(cg, size, "str"), v = cg_expr(cg, ARG(n, 0));
-	LLVMValueRef args[3], len = cg_const(cg, size);
+	LLVMValueRef buf, v, args[3], len = cg_const(cg, size);
 
+	if (n->id == 1) {
+		/* str($N): the parameter's text, known now */
+		return fn_gen_str_param(cg, n);
+	}
+	buf = cg_alloca_zero(cg, size, "str");
+	v = cg_expr(cg, ARG(n, 0));
 	if (ARG(n, 0)->type->kind == TY_STRING) {
 		cg_store(cg, buf, n->type, v, ARG(n, 0)->type);
 		return buf;
@@ -346,10 +417,14 @@ static LLVMValueRef gen_str(struct cg *cg, struct node *n)
 
 		len = cg_bound(cg, want, size);
 	}
-	args[0] = buf;
-	args[1] = len;
-	args[2] = LLVMBuildIntToPtr(cg->b, v, cg->ptr, "");
-	cg_helper(cg, H_PROBE_READ_STR, args, 3);
+	{
+		enum bpf_helper_id h = fn_read_helper(type_as(ARG(n, 0)->type), true);
+
+		args[0] = buf;
+		args[1] = len;
+		args[2] = LLVMBuildIntToPtr(cg->b, v, cg->ptr, "");
+		cg_helper_check(cg, cg_helper(cg, h, args, 3), h, n, false);
+	}
 	return buf;
 }
 
@@ -357,16 +432,28 @@ static struct type *ck_strncmp(struct sema *se, struct node *n)
 {
 	struct type *a = sema_expr(se, ARG(n, 0)), *b = sema_expr(se, ARG(n, 1));
 
+	struct type *c;
+	int64_t len;
+
 	if (!a || !b)
 		return NULL;
 	if (a->kind != TY_STRING || b->kind != TY_STRING) {
-		sema_error(se, n, "strncmp() expects two strings");
+		fn_error(se, n, "strncmp() only supports string arguments (%s provided)",
+			 fn_type_word(a->kind != TY_STRING ? a : b));
 		return NULL;
 	}
-	if (ARG(n, 2)->kind != N_INT) {
-		sema_error(se, ARG(n, 2), "strncmp() expects an integer literal as the third argument");
+	c = sema_expr(se, ARG(n, 2));
+	if (!c)
+		return NULL;
+	if (!fn_literal_int(se, ARG(n, 2), &len)) {
+		fn_error(se, n, "strncmp() expects a integer literal (%s provided)", fn_type_word(c));
 		return NULL;
 	}
+	if (len < 0) {
+		fn_error(se, n, "Builtin strncmp requires a non-negative size");
+		return NULL;
+	}
+	ARG(n, 2)->ival = len;
 	return sema_int64(se, false);
 }
 
@@ -387,12 +474,18 @@ static struct type *ck_join(struct sema *se, struct node *n)
 	if (!t)
 		return NULL;
 	if (!sema_is_int(t)) {
-		sema_error(se, ARG(n, 0), "join() expects an array of strings (char **)");
+		/* sic: bpftrace 0.17 leaves the function name out */
+		fn_error(se, n, "() only supports int or pointer arguments (%s provided)",
+			 fn_type_word(t));
 		return NULL;
 	}
 	if (n->args.n > 1) {
 		if (ARG(n, 1)->kind != N_STR) {
-			sema_error(se, ARG(n, 1), "join() expects a string literal as the delimiter");
+			struct type *d = sema_expr(se, ARG(n, 1));
+
+			if (d)
+				fn_error(se, n, "join() expects a string literal (%s provided)",
+					 fn_type_word(d));
 			return NULL;
 		}
 		sep = ARG(n, 1)->sval;
@@ -404,6 +497,8 @@ static struct type *ck_join(struct sema *se, struct node *n)
 struct fill_join {
 	LLVMValueRef ptrs;
 	unsigned strlen;
+	const struct node *n;
+	enum addrspace as;
 };
 
 static void fill_join(struct cg *cg, LLVMValueRef rec, void *arg)
@@ -417,9 +512,11 @@ static void fill_join(struct cg *cg, LLVMValueRef rec, void *arg)
 		LLVMBasicBlockRef rd = cg_block(cg, "join_rd"), skip = cg_block(cg, "join_skip"),
 				  next = cg_block(cg, "join_next");
 
+		enum bpf_helper_id h = fn_read_helper(fj->as, true);
+
 		LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, p, cg_const(cg, 0), ""), rd, skip);
 		LLVMPositionBuilderAtEnd(cg->b, rd);
-		cg_helper(cg, H_PROBE_READ_STR, args, 3);
+		cg_helper_check(cg, cg_helper(cg, h, args, 3), h, fj->n, false);
 		LLVMBuildBr(cg->b, next);
 		LLVMPositionBuilderAtEnd(cg->b, skip);
 		cg_store_int(cg, dst, cg_const(cg, 0), 1);
@@ -433,9 +530,10 @@ static LLVMValueRef gen_join(struct cg *cg, struct node *n)
 	LLVMValueRef addr = cg_expr(cg, ARG(n, 0));
 	LLVMValueRef ptrs = cg_alloca_zero(cg, JOIN_MAX_ARGS * 8, "join_ptrs");
 	LLVMValueRef args[3] = { ptrs, cg_const(cg, JOIN_MAX_ARGS * 8), LLVMBuildIntToPtr(cg->b, addr, cg->ptr, "") };
-	struct fill_join fj = { ptrs, cg->s->cfg.strlen };
+	struct fill_join fj = { ptrs, cg->s->cfg.strlen, n, type_as(ARG(n, 0)->type) };
+	enum bpf_helper_id h = fn_read_helper(fj.as, false);
 
-	cg_helper(cg, H_PROBE_READ_USER, args, 3);
+	cg_helper_check(cg, cg_helper(cg, h, args, 3), h, n, false);
 	cg_event(cg, EV_JOIN, n->id, JOIN_MAX_ARGS * fj.strlen, fill_join, &fj);
 	return cg_const(cg, 0);
 }
@@ -452,7 +550,8 @@ static struct type *ck_agg(struct sema *se, struct node *n, enum type_kind kind)
 		if (!v)
 			return NULL;
 		if (!sema_is_int(v)) {
-			sema_error(se, ARG(n, 0), "%s() only supports integer arguments", n->name);
+			fn_error(se, n, "%s() only supports integer arguments (%s provided)", n->name,
+				 fn_type_word(v));
 			return NULL;
 		}
 		t = type_simple(se->s->arena, kind);
@@ -473,40 +572,50 @@ static struct type *ck_hist(struct sema *se, struct node *n) { return ck_agg(se,
 
 static struct type *ck_lhist(struct sema *se, struct node *n)
 {
+	struct type *t, *vt = sema_expr(se, ARG(n, 0));
 	int64_t v[3];
-	struct type *t;
+	int err = 0;
 
-	if (!ck_agg(se, n, TY_LHIST))
+	/* bpftrace's order: the value, the literals, then the range checks */
+	if (!vt)
 		return NULL;
+	if (!sema_is_int(vt))
+		err = fn_error(se, n, "lhist() only supports integer arguments (%s provided)",
+			       fn_type_word(vt));
 	for (int i = 0; i < 3; i++) {
 		struct node *a = ARG(n, i + 1);
+		struct type *at = sema_expr(se, a);
 
-		if (a->kind != N_INT && !(a->kind == N_UNOP && a->op == UOP_NEG && a->a->kind == N_INT)) {
-			sema_error(se, a, "lhist() expects integer literals for min, max and step");
+		if (!at)
+			return NULL;
+		if (!fn_literal_int(se, a, &v[i])) {
+			fn_error(se, n, "lhist() expects a integer literal (%s provided)", fn_type_word(at));
 			return NULL;
 		}
-		v[i] = a->kind == N_INT ? a->ival : -a->a->ival;
-	}
-	if (v[2] <= 0) {
-		sema_error(se, ARG(n, 3), "lhist() step must be >= 1 (%ld provided)", (long)v[2]);
-		return NULL;
 	}
 	if (v[0] < 0) {
-		sema_error(se, ARG(n, 1), "lhist() min must be non-negative (provided min %ld)", (long)v[0]);
+		fn_error(se, n, "lhist() min must be non-negative (provided min %lld)", (long long)v[0]);
 		return NULL;
 	}
-	if (v[0] > v[1]) {
-		sema_error(se, ARG(n, 1), "lhist() min must be less than max (provided min %ld, max %ld)",
-			   (long)v[0], (long)v[1]);
+	if (v[2] < 1) {
+		fn_error(se, n, "lhist() step must be >= 1 (%lld provided)", (long long)v[2]);
 		return NULL;
 	}
+	if (v[0] > v[1])
+		err = fn_error(se, n, "lhist() min must be less than max (provided min %lld and max %lld)",
+			       (long long)v[0], (long long)v[1]);
+	if (v[1] - v[0] < v[2])
+		err = fn_error(se, n, "lhist() step is too large for the given range (provided step "
+			       "%lld for range %lld)", (long long)v[2], (long long)(v[1] - v[0]));
+	if (err)
+		return NULL;
 	if ((v[1] - v[0]) / v[2] > 1000) {
-		sema_error(se, n, "lhist() too many buckets, must be <= 1000 (would need %ld)",
-			   (long)((v[1] - v[0]) / v[2]));
+		fn_error(se, n, "lhist() too many buckets, must be <= 1000 (would need %lld)",
+			 (long long)((v[1] - v[0]) / v[2]));
 		return NULL;
 	}
 	t = type_lhist(se->s->arena, v[0], v[1], v[2]);
-	t->is_signed = ARG(n, 0)->type->is_signed;
+	t->is_signed = vt->kind == TY_INT && vt->is_signed;
 	return t;
 }
 
@@ -602,8 +711,11 @@ static LLVMValueRef gen_agg(struct cg *cg, struct node *n, cg_agg_fn upd)
 {
 	struct node *mapn = cg->agg_target;
 	LLVMValueRef v = n->args.n ? cg_expr(cg, ARG(n, 0)) : cg_const(cg, 0);
+	const struct node *site = cg->site;
 
+	cg->site = n;   /* -k/-kk report the aggregation's helpers at the call */
 	cg_map_agg(cg, cg->s->maps[mapn->id], mapn, v, upd);
+	cg->site = site;
 	return cg_const(cg, 0);
 }
 
@@ -621,48 +733,70 @@ static struct type *ck_stack(struct sema *se, struct node *n)
 {
 	enum stack_mode mode = STACK_BPFTRACE;
 	unsigned depth = 127;
+	int i = 0;
 
-	for (int i = 0; i < n->args.n; i++) {
-		struct node *a = ARG(n, i);
+	/* [mode,] [limit]: a mode is a bare word (raw is ours, beyond bpftrace) */
+	if (n->args.n && ARG(n, 0)->kind == N_IDENT) {
+		struct node *a = ARG(n, 0);
 
-		if (a->kind == N_IDENT && i == 0) {
-			if (!strcmp(a->name, "perf"))
-				mode = STACK_PERF;
-			else if (!strcmp(a->name, "bpftrace"))
-				mode = STACK_BPFTRACE;
-			else if (!strcmp(a->name, "raw"))
-				mode = STACK_RAW;
-			else {
-				sema_error(se, a, "%s: invalid stack mode '%s' (perf, bpftrace or raw)",
-					   n->name, a->name);
-				return NULL;
-			}
-		} else if (a->kind == N_INT) {
-			if (a->ival < 1 || a->ival > 1024) {
-				sema_error(se, a, "%s: stack depth must be between 1 and 1024", n->name);
-				return NULL;
-			}
-			depth = (unsigned)a->ival;
+		if (!strcmp(a->name, "perf")) {
+			mode = STACK_PERF;
+		} else if (!strcmp(a->name, "bpftrace")) {
+			mode = STACK_BPFTRACE;
+		} else if (!strcmp(a->name, "raw")) {
+			mode = STACK_RAW;
 		} else {
-			sema_error(se, a, "%s() expects a stack mode and/or an integer literal depth", n->name);
+			/* bpftrace reads it as an identifier, then wants a limit */
+			sema_error(se, a, "Unknown identifier: '%s'", a->name);
+			fn_error(se, n, "%s() expects a integer literal (none provided)", n->name);
 			return NULL;
 		}
+		i = 1;
+	}
+	for (; i < n->args.n; i++) {
+		struct node *a = ARG(n, i);
+		struct type *t = sema_expr(se, a);
+		int64_t v;
+
+		if (!t)
+			return NULL;
+		if (!fn_literal_int(se, a, &v)) {
+			fn_error(se, n, "%s() expects a integer literal (%s provided)", n->name,
+				 fn_type_word(t));
+			return NULL;
+		}
+		if (v > 1024) {
+			fn_error(se, n, "%s([int limit]): limit shouldn't exceed 1024, %lld given",
+				 n->name, (long long)v);
+			return NULL;
+		}
+		if (v < 1) {
+			fn_error(se, n, "%s: stack depth must be between 1 and 1024", n->name);
+			return NULL;
+		}
+		depth = (unsigned)v;
 	}
 	return sema_stack_type(se, n->name[0] == 'u', mode, depth);
 }
 
 static LLVMValueRef gen_stack_fn(struct cg *cg, struct node *n)
 {
-	return cg_stack(cg, n->type);
+	const struct node *site = cg->site;
+	LLVMValueRef v;
+
+	cg->site = n;
+	v = cg_stack(cg, n->type);
+	cg->site = site;
+	return v;
 }
 
 /* Functions with a NULL check are known but not implemented yet: a clear error. */
 static const struct func_def funcs[] = {
 	{ "printf", 1, 65, ck_printf, gen_printf },
-	{ "system", 1, 65, ck_system, gen_system },
+	{ "system", 1, 65, ck_system, gen_system, true },
 	{ "cat", 1, 65, ck_cat, gen_cat },
 	{ "exit", 0, 0, ck_void, gen_exit },
-	{ "time", 0, 1, ck_time, gen_time },
+	{ "time", 0, 1, ck_time, gen_time, false, true },
 	{ "print", 1, 3, ck_print, gen_print },
 	{ "clear", 1, 1, ck_map_arg, gen_clear },
 	{ "zero", 1, 1, ck_map_arg, gen_zero },
@@ -678,29 +812,33 @@ static const struct func_def funcs[] = {
 	{ "stats", 1, 1, ck_stats, gen_avg },
 	{ "hist", 1, 1, ck_hist, gen_hist },
 	{ "lhist", 4, 4, ck_lhist, gen_lhist },
-	{ "buf", 1, 2, NULL, NULL },
-	{ "ksym", 1, 1, NULL, NULL },
-	{ "usym", 1, 1, NULL, NULL },
-	{ "kaddr", 1, 1, NULL, NULL },
-	{ "uaddr", 1, 1, NULL, NULL },
-	{ "reg", 1, 1, NULL, NULL },
-	{ "signal", 1, 1, NULL, NULL },
-	{ "override", 1, 1, NULL, NULL },
+	{ "buf", 1, 2, fn_ck_buf, fn_gen_buf },
+	{ "ksym", 1, 1, fn_ck_ksym, fn_gen_ksym },
+	{ "usym", 1, 1, fn_ck_usym, fn_gen_usym },
+	{ "kaddr", 1, 1, fn_ck_kaddr, fn_gen_const },
+	{ "uaddr", 1, 1, fn_ck_uaddr, fn_gen_const },
+	{ "reg", 1, 1, fn_ck_reg, fn_gen_reg },
+	{ "signal", 1, 1, fn_ck_signal, fn_gen_signal, true, true },
+	{ "override", 1, 1, fn_ck_override, fn_gen_override, true },
 	{ "sizeof", 1, 1, NULL, NULL },
-	{ "strftime", 2, 2, NULL, NULL },
-	{ "path", 1, 1, NULL, NULL },
-	{ "uptr", 1, 1, NULL, NULL },
-	{ "kptr", 1, 1, NULL, NULL },
-	{ "macaddr", 1, 1, NULL, NULL },
-	{ "ntop", 1, 2, NULL, NULL },
-	{ "pton", 1, 1, NULL, NULL },
-	{ "cgroupid", 1, 1, NULL, NULL },
-	{ "bswap", 1, 1, NULL, NULL },
-	{ "strcontains", 2, 2, NULL, NULL },
+	{ "strftime", 2, 2, fn_ck_strftime, fn_gen_strftime, false, true },
+	{ "path", 1, 1, fn_ck_path, fn_gen_path },
+	{ "uptr", 1, 1, fn_ck_uptr, fn_gen_uptr },
+	{ "kptr", 1, 1, fn_ck_uptr, fn_gen_uptr },
+	{ "macaddr", 1, 1, fn_ck_macaddr, fn_gen_macaddr },
+	{ "ntop", 1, 2, fn_ck_ntop, fn_gen_ntop },
+	{ "pton", 1, 1, fn_ck_pton, fn_gen_pton },
+	{ "cgroupid", 1, 1, fn_ck_cgroupid, fn_gen_const },
+	{ "bswap", 1, 1, fn_ck_bswap, fn_gen_bswap },
+	{ "strcontains", 2, 2, fn_ck_strcontains, fn_gen_strcontains },
+	{ "strerror", 1, 1, fn_ck_strerror, fn_gen_strerror },
+	{ "cgroup_path", 1, 2, fn_ck_cgroup_path, fn_gen_cgroup_path },
+	{ "debugf", 1, 65, fn_ck_debugf, fn_gen_debugf },
 	{ "kstack", 0, 2, ck_stack, gen_stack_fn },
 	{ "ustack", 0, 2, ck_stack, gen_stack_fn },
-	{ "skboutput", 4, 4, NULL, NULL },
-	{ "strerror", 1, 1, NULL, NULL },
+	{ "skboutput", 4, 4, fn_ck_skboutput, NULL },
+	{ "has_key", 2, 2, fn_ck_has_key, fn_gen_has_key },
+	{ "has_key", 1, 2, sema_has_key, cg_has_key },
 };
 
 const struct func_def *func_find(const char *name)

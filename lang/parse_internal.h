@@ -31,6 +31,7 @@ struct parse_ctx {
 	int depth;              /* brace depth inside a probe body */
 	int last_tok;           /* last token returned, END aside */
 	int prev_line, prev_col;/* just after that token (1:1 before any) */
+	int before_line, before_col; /* just after the token before that one */
 	struct loc probe_start; /* from just after the token before this probe's attach points */
 
 	/* a multi-match token in progress: string, C definition, comment */
@@ -38,9 +39,13 @@ struct parse_ctx {
 	size_t tok_off;
 	char *buf;
 	size_t buf_len, buf_cap;
-	bool str_bad;
 	int cdef_depth;
 	bool cdef_typedef, cdef_brace;
+
+	char last_word[32];     /* the last identifier, keyword or builtin read */
+	bool noattach;          /* a probe began with "{": reported once its block parses */
+	struct loc noattach_loc;
+	int noattach_errors;
 
 	int nerrors;            /* errors reported by the scanner and parser */
 };

@@ -45,6 +45,10 @@ int btyylex(BTYYSTYPE *lval, BTYYLTYPE *lloc, yyscan_t scanner);
 
 /* Deeper nesting than this is reported, so no later tree walk recurses too far. */
 #define YYMAXDEPTH 10000
+/* Left-associative chains ("1 + 1 + ...", "a.b.c...") grow the tree without
+ * growing the parser's stack: the tree's own depth is checked after parsing.
+ * Sema and codegen recurse about twice per level; ASan frames are large. */
+#define PARSE_MAX_TREE_DEPTH 1000
 
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_ctx *ctx, const char *msg);
 static struct node *mk(enum node_kind kind, const YYLTYPE *loc);
@@ -57,7 +61,7 @@ static struct node *mk_assign(int op, struct node *lhs, struct node *rhs, const 
 static struct node *mk_incdec(int dir, bool post, struct node *a, const YYLTYPE *loc,
 			      const YYLTYPE *oploc);
 static struct node *mk_cast(struct ctype *t, int nptr, struct node *a, const YYLTYPE *loc,
-			    const YYLTYPE *typeloc);
+			    const YYLTYPE *rparen);
 static struct node *mk_key(struct node *keys);
 static struct node *mk_neg_int(struct node *n, const YYLTYPE *oploc);
 static struct ctype *ctype_new(const char *kw, char *name, const YYLTYPE *loc);
@@ -214,7 +218,19 @@ probe
 						node_free($1);
 						YYABORT;
 					}
-	| error block			{ node_free($2); }
+	| error				{
+						/* a probe opened by "{": nothing is wrong yet */
+						if (ctx->noattach)
+							yyerrok;
+					}
+	  block				{
+						/* bpftrace parses a probe without attach points and
+						 * rejects it afterwards, unless its block failed */
+						if (ctx->noattach && ctx->nerrors == ctx->noattach_errors)
+							parse_report(ctx, &ctx->noattach_loc, "No attach points for probe");
+						ctx->noattach = false;
+						node_free($3);
+					}
 	;
 
 /* attach_points: attach_point { "," attach_point } [","]: bpftrace skips empty ones */
@@ -891,6 +907,17 @@ static int bt_action(int s, int tok)
 	return n;
 }
 
+/* bt_explicit: whether state s has an entry of its own for token tok, as bison lists them */
+static bool bt_explicit(int s, int tok)
+{
+	int n = yypact[s];
+
+	if (yypact_value_is_default(n))
+		return false;
+	n += tok;
+	return 0 <= n && n <= YYLAST && yycheck[n] == tok && !yytable_value_is_error(yytable[n]);
+}
+
 /* bt_reduction: the rule bpftrace's tables would reduce by default in state s, or 0 */
 static int bt_reduction(int s)
 {
@@ -950,6 +977,36 @@ static const char *bt_symbol_name(int sym, char *buf, size_t len)
 	return buf;
 }
 
+/* bt_word_name: the unexpected token's name; bpftrace's lexer had kinds of words we lack */
+static const char *bt_word_name(int sym, const char *word, char *buf, size_t len)
+{
+	/* bpftrace 0.17's function names, lexed as "call" tokens */
+	static const char *const calls[] = {
+		"avg", "bswap", "buf", "cat", "cgroupid", "cgroup_path", "clear", "count",
+		"debugf", "delete", "exit", "hist", "join", "kaddr", "kptr", "ksym", "lhist",
+		"macaddr", "max", "min", "ntop", "override", "path", "print", "printf", "pton",
+		"reg", "signal", "sizeof", "skboutput", "stats", "str", "strcontains", "strerror",
+		"strftime", "strncmp", "sum", "system", "time", "uaddr", "unwatch", "uptr", "usym",
+		"zero",
+	};
+	size_t i;
+
+	if (sym == YYSYMBOL_SIZEOF)
+		return "call";
+	if (sym == YYSYMBOL_OFFSETOF)
+		return "identifier";
+	if (sym == YYSYMBOL_BUILTIN && (!strcmp(word, "kstack") || !strcmp(word, "ustack")))
+		return "call_builtin";
+	if (sym == YYSYMBOL_IDENT) {
+		if (!strcmp(word, "perf") || !strcmp(word, "bpftrace"))
+			return "stack_mode";
+		for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+			if (!strcmp(word, calls[i]))
+				return "call";
+	}
+	return bt_symbol_name(sym, buf, len);
+}
+
 /* yyreport_syntax_error: "syntax error, unexpected X, expecting Y or Z" as bpftrace 0.17 words it */
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 				 struct parse_ctx *ctx)
@@ -965,14 +1022,17 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 	s = bt_error_state(yyctx->yyssp, tok, &attach);
 	if (attach && (tok == YYSYMBOL_YYEOF || tok == YYSYMBOL_LBRACE)) {
 		/* bpftrace reads an empty attach point where a probe may start */
-		loc.first_line = ctx->prev_line;
-		loc.first_col = ctx->prev_col;
+		/* the lookahead was read already: start after the token before it */
+		loc.first_line = tok == YYSYMBOL_YYEOF ? ctx->prev_line : ctx->before_line;
+		loc.first_col = tok == YYSYMBOL_YYEOF ? ctx->prev_col : ctx->before_col;
 		if (tok == YYSYMBOL_YYEOF) {
 			parse_report(ctx, &loc, "unexpected end of file, expected {");
 		} else {
 			loc.last_line = loc.first_line;
 			loc.last_col = loc.first_col - 1;
-			parse_report(ctx, &loc, "No attach points for probe");
+			ctx->noattach = true;
+			ctx->noattach_loc = loc;
+			ctx->noattach_errors = ctx->nerrors;
 		}
 		return 0;
 	}
@@ -981,7 +1041,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 		exp[nexp++] = YYSYMBOL_LBRACE;
 	} else {
 		for (t = 0; t < YYNTOKENS; t++) {
-			if (t == YYSYMBOL_YYerror || t == YYSYMBOL_YYUNDEF || bt_action(s, t) == 0)
+			if (t == YYSYMBOL_YYerror || t == YYSYMBOL_YYUNDEF || !bt_explicit(s, t))
 				continue;
 			if (nexp == 4) {
 				nexp = 0;
@@ -989,9 +1049,12 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 			}
 			exp[nexp++] = t;
 		}
+		/* where bpftrace takes any word, it has five kinds of them: too many to list */
+		if (bt_explicit(s, YYSYMBOL_IDENT) && bt_explicit(s, YYSYMBOL_BUILTIN))
+			nexp = 0;
 	}
 	off = (size_t)snprintf(msg, sizeof(msg), "syntax error, unexpected %s",
-			       bt_symbol_name(tok, name, sizeof(name)));
+			       bt_word_name(tok, ctx->last_word, name, sizeof(name)));
 	for (i = 0; i < nexp && off < sizeof(msg); i++)
 		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%s%s",
 					i ? " or " : ", expecting ",
@@ -1049,9 +1112,21 @@ struct program *parse_program_len(const char *source, size_t len, const char *fi
 		diag_error(d, NULL, "cannot scan %s: %s", p->filename, strerror(-err));
 		c.nerrors++;
 	} else {
-		if (btyyparse(scanner, &c) && !c.nerrors)
-			c.nerrors++;
+		if (btyyparse(scanner, &c) && !c.nerrors) {
+			/* every way out reports, but never fail in silence */
+			if (c.noattach)
+				parse_report(&c, &c.noattach_loc, "No attach points for probe");
+			else
+				parse_report(&c, NULL, "syntax error");
+		}
 		lex_close(scanner);
+	}
+	for (int i = 0; !c.nerrors && i < p->probes.n; i++) {
+		const struct node *deep = ast_too_deep(p->probes.v[i], PARSE_MAX_TREE_DEPTH);
+
+		if (deep)
+			parse_report(&c, &deep->loc, "the program is nested too deeply (more than %d levels)",
+				     PARSE_MAX_TREE_DEPTH);
 	}
 	free(c.buf);
 	d->source = old_source;

@@ -26,6 +26,12 @@ const struct probe_lang *probe_lang_of(enum probe_kind kind);
 /* Expand one N_ATTACH node, appending to out. 0 or -EINVAL after a diagnostic. */
 int probe_expand(struct session *s, const struct node *ap, struct ap_vec *out, struct diag_sink *d);
 void ap_vec_free(struct ap_vec *v);
+/* Appends a zeroed attach point of kind (tp_id -1) and returns it. */
+struct attach_point *ap_vec_push(struct ap_vec *v, enum probe_kind kind);
 void attach_point_free_fields(struct attach_point *ap);
+/* Whether this kernel can attach aps->v[from..to) (expanded from node): switches
+ * them to a fallback kind with a one-line notice, or reports why not (-EOPNOTSUPP). */
+int probe_resolve(struct session *s, const struct node *node, struct ap_vec *aps, int from,
+		  int to, struct diag_sink *d);
 
 #endif

@@ -8,13 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 #include "sema.h"
+#include "ctypes.h"
 
 int sema_error(struct sema *se, const struct node *n, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vreport(se->d, DIAG_ERROR, &n->loc, fmt, ap);
+	/* at the span bpftrace reports (bt_loc), when the parser gave one */
+	diag_vreport(se->d, DIAG_ERROR, n->bt_loc.first_line > 0 ? &n->bt_loc : &n->loc, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -42,7 +44,7 @@ struct type *sema_storage_type(struct sema *se, struct type *t, bool for_var)
 	case TY_INT:
 		return t->size == 8 ? t : type_int(a, 8, t->is_signed);
 	case TY_POINTER:
-		return type_int(a, 8, false);
+		return t;  /* a pointer stays one: @p[0], $p->f and p + 1 need its type */
 	case TY_STRING:
 		if (t->size < se->s->cfg.strlen && !for_var)
 			return type_string(a, se->s->cfg.strlen);
@@ -130,6 +132,11 @@ static struct type *key_type(struct sema *se, struct node *key)
 	t = sema_expr(se, key);
 	if (!t)
 		return NULL;
+	if (t->kind == TY_VOID && key->kind == N_CALL) {
+		diag_error(se->d, key->bt_loc.first_line > 0 ? &key->bt_loc : &key->loc,
+			   "%s() should not be used in an assignment or as a map key", key->name);
+		return NULL;
+	}
 	if (t->kind == TY_VOID || type_is_agg(t) || t->kind == TY_CTX || t->kind == TY_TP_ARGS) {
 		sema_error(se, key, "Invalid map key type");
 		return NULL;
@@ -221,6 +228,9 @@ static struct type *sema_binop(struct sema *se, struct node *n)
 			   binop_str(n->op), a, b);
 		return NULL;
 	}
+	if (l->kind == TY_ARRAY && r->kind == TY_ARRAY && (n->op == BOP_EQ || n->op == BOP_NE) &&
+	    type_equal(l, r) && l->elem && l->elem->kind == TY_INT)
+		return sema_int64(se, false);
 	if (!sema_is_int(l) || !sema_is_int(r)) {
 		type_name(l, a, sizeof(a));
 		type_name(r, b, sizeof(b));
@@ -230,50 +240,10 @@ static struct type *sema_binop(struct sema *se, struct node *n)
 	}
 	if (n->op == BOP_LAND || n->op == BOP_LOR)
 		return sema_int64(se, false);
-	if (l->kind == TY_POINTER && (n->op == BOP_ADD || n->op == BOP_SUB) && sema_is_int(r))
-		return l;
+	if (l->kind == TY_POINTER || r->kind == TY_POINTER)
+		return sema_ptr_binop(se, n, l, r);  /* ctypes.c: p + i, p - i, i + p, compares */
+	sema_sign_warnings(se, n, l, r);
 	return sema_int64(se, (l->kind == TY_INT && l->is_signed) && (r->kind == TY_INT && r->is_signed));
-}
-
-/* cast_type: the named integer types of casts ((int8)x, (uint64)x, (int32 *)p). */
-static struct type *sema_ctype(struct sema *se, struct ctype *ct, struct node *n)
-{
-	static const struct { const char *name; unsigned size; bool sign; } ints[] = {
-		{ "int8", 1, true }, { "int16", 2, true }, { "int32", 4, true }, { "int64", 8, true },
-		{ "uint8", 1, false }, { "uint16", 2, false }, { "uint32", 4, false },
-		{ "uint64", 8, false }, { "char", 1, true }, { "short", 2, true }, { "int", 4, true },
-		{ "long", 8, true }, { "unsigned char", 1, false }, { "unsigned short", 2, false },
-		{ "unsigned int", 4, false }, { "unsigned", 4, false }, { "unsigned long", 8, false },
-		{ "long long", 8, true }, { "unsigned long long", 8, false }, { "bool", 1, false },
-		{ "u8", 1, false }, { "u16", 2, false }, { "u32", 4, false }, { "u64", 8, false },
-		{ "s8", 1, true }, { "s16", 2, true }, { "s32", 4, true }, { "s64", 8, true },
-		{ "int8_t", 1, true }, { "int16_t", 2, true }, { "int32_t", 4, true },
-		{ "int64_t", 8, true }, { "uint8_t", 1, false }, { "uint16_t", 2, false },
-		{ "uint32_t", 4, false }, { "uint64_t", 8, false }, { "size_t", 8, false },
-		{ "void", 0, false },
-	};
-	struct type *t = NULL;
-
-	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-		if (!strcmp(ct->name, ints[i].name)) {
-			t = ints[i].size ? type_int(se->s->arena, ints[i].size, ints[i].sign) :
-					   type_simple(se->s->arena, TY_VOID);
-			break;
-		}
-	if (!t) {
-		sema_error(se, n, "Unknown type: %s (struct and kernel types are not supported yet)",
-			   ct->name);
-		return NULL;
-	}
-	for (int i = 0; i < ct->nptr; i++)
-		t = type_pointer(se->s->arena, t);
-	if (t->kind == TY_VOID) {
-		sema_error(se, n, "Cannot cast to void");
-		return NULL;
-	}
-	if (ct->array_len)
-		t = type_array(se->s->arena, t, ct->array_len);
-	return t;
 }
 
 /* tp_args_type: the `args` record of a tracepoint from its format file. */
@@ -286,8 +256,16 @@ struct type *sema_tp_args(struct sema *se, struct node *n)
 	if (se->args_type)
 		return se->args_type;
 	if (se->ap->kind != PK_TRACEPOINT) {
-		sema_error(se, n, "The args builtin can only be used with tracepoint/kfunc/uprobe probes "
-			   "(%s used here)", se->ap->full);
+		/* sic: bpftrace 0.17 runs "uprobe" and "probes" together; BEGIN/END are "special" */
+		const char *full = se->ap->full ? se->ap->full : "";
+		int plen = (int)strcspn(full, ":");
+
+		if (se->ap->kind == PK_BEGIN || se->ap->kind == PK_END || !full[plen]) {
+			full = "special";
+			plen = 7;
+		}
+		sema_error(se, n, "The args builtin can only be used with tracepoint/kfunc/uprobeprobes "
+			   "(%.*s used here)", plen, full);
 		return NULL;
 	}
 	se->tpf = calloc(1, sizeof(*se->tpf));
@@ -323,6 +301,7 @@ struct type *sema_tp_args(struct sema *se, struct node *n)
 			if (strstr(f->type, "**") || strstr(f->type, "* const *"))
 				ft = type_pointer(a, type_pointer(a, type_int(a, 1, true)));
 			ft->is_user = strstr(f->type, "__user") != NULL || se->ap->target[0] == 's';
+			ft = ctypes_tp_pointer(se->s, f->type, ft);  /* struct pointers typed from BTF */
 		} else {
 			ft = type_int(a, f->size > 8 ? 8 : f->size, f->is_signed);
 		}
@@ -345,18 +324,15 @@ static struct type *sema_field(struct sema *se, struct node *n)
 
 	if (!t)
 		return NULL;
-	if (t->kind == TY_TP_ARGS || t->kind == TY_RECORD) {
-		for (unsigned i = 0; i < t->nfields; i++)
-			if (t->fields[i].name && !strcmp(t->fields[i].name, n->name)) {
-				n->id = i;
-				return t->fields[i].type;
-			}
-		sema_error(se, n, "Struct/union of type '%s' does not contain a field named '%s'",
-			   t->name ? t->name : "args", n->name);
-		return NULL;
-	}
-	sema_error(se, n, "Can not access field '%s' on expression of type '%s'", n->name,
-		   t->kind == TY_INT ? "integer" : "non-struct");
+	if (t->kind != TY_TP_ARGS)
+		return sema_member(se, n, t);
+	for (unsigned i = 0; i < t->nfields; i++)
+		if (t->fields[i].name && !strcmp(t->fields[i].name, n->name)) {
+			n->id = i;
+			return t->fields[i].type;
+		}
+	sema_error(se, n, "Struct/union of type '%s' does not contain a field named '%s'",
+		   t->name ? t->name : "args", n->name);
 	return NULL;
 }
 
@@ -388,8 +364,11 @@ struct type *sema_expr(struct sema *se, struct node *n)
 			if (*arg && !*end) {
 				t = sema_int64(se, true);
 			} else {
-				t = type_string(a, strlen(arg) + 1);
-				n->id = 1;  /* a string parameter */
+				/* only str($N) reads a parameter as text (functions: fn_expr_lit) */
+				diag_error(se->d, n->bt_loc.first_line > 0 ? &n->bt_loc : &n->loc,
+					   "$%lld used numerically but given \"%s\". Try using str($%lld).",
+					   (long long)n->ival, arg, (long long)n->ival);
+				t = sema_int64(se, true);   /* bpftrace goes on with it as a number */
 			}
 		} else {
 			t = sema_int64(se, true);  /* missing parameters read as 0 */
@@ -408,7 +387,8 @@ struct type *sema_expr(struct sema *se, struct node *n)
 		t = bd->check(se, n);
 		break;
 	case N_IDENT:
-		if (sema_define(se->prog, n) == 0)
+		/* a #define'd literal, then enumerators and integer macros (script, BTF, headers) */
+		if (sema_ident_const(se, n) == 0 || sema_define(se->prog, n) == 0)
 			return sema_expr(se, n);
 		sema_error(se, n, "Unknown identifier: '%s'", n->name);
 		return NULL;
@@ -454,13 +434,38 @@ struct type *sema_expr(struct sema *se, struct node *n)
 			diag_error(se->d, &name, "Unknown function: %s", n->name);
 			return NULL;
 		}
-		if (n->args.n < fd->min_args || n->args.n > fd->max_args) {
-			if (fd->min_args == fd->max_args)
-				sema_error(se, n, "%s() requires %d argument%s (%d provided)", n->name,
-					   fd->min_args, fd->min_args == 1 ? "" : "s", n->args.n);
+	{
+		/* bpftrace reports calls at its own span, and goes on after an unsafe one */
+		const struct loc *cl = n->bt_loc.first_line > 0 ? &n->bt_loc : &n->loc;
+		static const char *const aggs[] = { "count", "sum", "min", "max", "avg", "stats",
+						    "hist", "lhist" };
+		bool refused = fd->unsafe && !se->s->cfg.unsafe;
+		int nargs = n->args.n, want = -1;
+		const char *what = NULL;
+
+		if (refused)
+			diag_error(se->d, cl, "%s() is an unsafe function being used in safe mode", n->name);
+		for (size_t i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
+			if (!strcmp(n->name, aggs[i]) && se->agg_ok != n) {
+				diag_error(se->d, cl, "%s() should be directly assigned to a map", n->name);
+				refused = true;
+			}
+		if (nargs < fd->min_args) {
+			what = fd->min_args == fd->max_args && !fd->varargs ? "requires" : "requires at least";
+			want = fd->min_args;
+		} else if (nargs > fd->max_args) {
+			what = fd->max_args == 0 ? "requires" : fd->min_args == fd->max_args &&
+			       !fd->varargs ? "requires" : "takes up to";
+			want = fd->max_args;
+		}
+		if (what) {
+			if (want == 0)
+				diag_error(se->d, cl, "%s() requires no arguments (%d provided)", n->name, nargs);
+			else if (want == 1)
+				diag_error(se->d, cl, "%s() %s one argument (%d provided)", n->name, what, nargs);
 			else
-				sema_error(se, n, "%s() requires %d to %d arguments (%d provided)",
-					   n->name, fd->min_args, fd->max_args, n->args.n);
+				diag_error(se->d, cl, "%s() %s %d arguments (%d provided)", n->name, what, want,
+					   nargs);
 			return NULL;
 		}
 		if (!fd->check) {
@@ -468,7 +473,10 @@ struct type *sema_expr(struct sema *se, struct node *n)
 			return NULL;
 		}
 		t = fd->check(se, n);
+		if (refused)
+			return NULL;
 		break;
+	}
 	case N_BINOP:
 		t = sema_binop(se, n);
 		break;
@@ -477,14 +485,9 @@ struct type *sema_expr(struct sema *se, struct node *n)
 		if (!x)
 			return NULL;
 		if (n->op == UOP_DEREF) {
-			if (x->kind == TY_POINTER) {
-				t = x->elem;
-			} else if (x->kind == TY_INT) {
-				t = sema_int64(se, false);  /* *(u64 address): bpftrace reads 8 bytes */
-			} else {
-				sema_error(se, n, "Can not dereference type");
+			t = sema_deref(se, n, x);
+			if (!t)
 				return NULL;
-			}
 		} else if (n->op == UOP_ADDR) {
 			sema_error(se, n, "The address-of operator is not supported yet");
 			return NULL;
@@ -549,34 +552,17 @@ struct type *sema_expr(struct sema *se, struct node *n)
 		}
 		break;
 	case N_CAST:
-		x = sema_expr(se, n->a);
-		if (!x)
-			return NULL;
-		t = sema_ctype(se, n->ctype, n);
+		t = sema_cast(se, n);
 		if (!t)
 			return NULL;
-		if (!sema_is_int(x)) {
-			sema_error(se, n, "Cannot cast from a non-integer type");
-			return NULL;
-		}
-		if (t->kind == TY_ARRAY) {
-			sema_error(se, n, "Casts to arrays are not supported yet");
-			return NULL;
-		}
 		break;
 	case N_FIELD:
 		t = sema_field(se, n);
 		break;
 	case N_INDEX:
-		x = sema_expr(se, n->a);
-		y = sema_expr(se, n->b);
-		if (!x || !y)
+		t = sema_subscript(se, n);
+		if (!t)
 			return NULL;
-		if ((x->kind != TY_ARRAY && x->kind != TY_POINTER) || !sema_is_int(y)) {
-			sema_error(se, n, "The array index operator [] can only be used on arrays and pointers");
-			return NULL;
-		}
-		t = x->elem;
 		break;
 	case N_TUPLE: {
 		struct type **el = malloc(sizeof(*el) * n->args.n);
@@ -612,19 +598,15 @@ struct type *sema_expr(struct sema *se, struct node *n)
 		t = x->fields[n->ival].type;
 		break;
 	case N_SIZEOF:
-		if (n->ctype) {
-			x = sema_ctype(se, n->ctype, n);
-		} else {
-			x = sema_expr(se, n->a);
-		}
-		if (!x)
+		t = sema_sizeof(se, n);
+		if (!t)
 			return NULL;
-		n->ival = x->size;
-		t = sema_int64(se, false);
 		break;
 	case N_OFFSETOF:
-		sema_error(se, n, "offsetof() is not supported yet");
-		return NULL;
+		t = sema_offsetof(se, n);
+		if (!t)
+			return NULL;
+		break;
 	default:
 		sema_error(se, n, "Unexpected expression");
 		return NULL;
@@ -662,12 +644,28 @@ static int sema_assign(struct sema *se, struct node *n)
 			return sema_error(se, n->a, "Undefined or undeclared variable: %s", n->a->name);
 		v = sema_binop(se, &tmp);
 	} else {
+		struct node *saved = se->agg_ok;
+
+		/* an aggregation may only be the value of a map assignment */
+		if (n->a->kind == N_MAP)
+			se->agg_ok = n->b;
 		v = sema_expr(se, n->b);
+		se->agg_ok = saved;
 	}
 	if (!v)
 		return -EINVAL;
+	if (v->kind == TY_VOID && n->b->kind == N_CALL) {
+		diag_error(se->d, n->b->bt_loc.first_line > 0 ? &n->b->bt_loc : &n->b->loc,
+			   "%s() should not be used in an assignment or as a map key", n->b->name);
+		return -EINVAL;
+	}
 	if (v->kind == TY_VOID || v->kind == TY_CTX || v->kind == TY_TP_ARGS)
 		return sema_error(se, n->b, "Value cannot be assigned: it has no storable type");
+	if (n->a->kind == N_MAP && v->kind == TY_POINTER && v->is_ctx) {
+		diag_error(se->d, n->bt_loc.first_line > 0 ? &n->bt_loc : &n->loc,
+			   "context cannot be assigned to a map");
+		return -EINVAL;
+	}
 	if (n->a->kind == N_MAP) {
 		struct map_decl *m = sema_map(se, n->a, v);
 
@@ -825,46 +823,3 @@ static int sema_define(const struct program *p, struct node *n)
 	return 0;
 }
 
-static const char *const include_dirs[] = {
-	"/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include",
-};
-
-/* sema_program_prelude: #define constants and #include checks for the whole script.
- * Headers are only checked for existence: kernel types come from BTF (a later
- * stage); a missing header is an error, as with bpftrace's clang front end. */
-int sema_program_prelude(struct session *s, struct program *p, struct diag_sink *d)
-{
-	int err = 0;
-
-	for (int i = 0; i < p->preproc.n; i++) {
-		struct node *n = p->preproc.v[i];
-		const char *t = n->text, *open, *close;
-		char path[PATH_MAX], name[256];
-		bool found = false;
-
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (strncmp(t, "#include", 8))
-			continue;
-		open = strpbrk(t + 8, "<\"");
-		close = open ? strchr(open + 1, *open == '<' ? '>' : '"') : NULL;
-		if (!open || !close || (size_t)(close - open) >= sizeof(name)) {
-			diag_error(d, &n->loc, "invalid #include line");
-			err = -EINVAL;
-			continue;
-		}
-		snprintf(name, sizeof(name), "%.*s", (int)(close - open - 1), open + 1);
-		if (*open == '"' && !access(name, R_OK))
-			continue;
-		for (size_t j = 0; j < sizeof(include_dirs) / sizeof(include_dirs[0]) && !found; j++) {
-			snprintf(path, sizeof(path), "%s/%s", include_dirs[j], name);
-			found = !access(path, R_OK);
-		}
-		if (!found) {
-			diag_error(d, &n->loc, "'%s' file not found", name);
-			err = -ENOENT;
-		}
-	}
-	(void)s;
-	return err;
-}

@@ -26,6 +26,7 @@ struct sema {
 	int loop_depth;
 	bool lenient;                     /* pre-pass: unknown map reads are not errors */
 	bool uses_probe, uses_args;
+	struct node *agg_ok;              /* the aggregation call being assigned to a map */
 	int nerr_start;
 };
 
@@ -55,6 +56,8 @@ struct func_def {
 	int min_args, max_args;
 	struct type *(*check)(struct sema *se, struct node *n);
 	cg_value (*gen)(struct cg *cg, struct node *n);
+	bool unsafe;            /* needs --unsafe (system, signal, override) */
+	bool varargs;           /* argument count messages as for a range (min..max) */
 };
 
 const struct builtin_def *builtin_find(const char *name);

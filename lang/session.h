@@ -52,6 +52,8 @@ enum event_kind {
 	EV_ZERO,          /* id: map */
 	EV_EXIT,          /* id: unused */
 	EV_HELPER_ERROR,  /* id: fmt (site: fmt->text = helper name, fmt->loc); payload: int64 retcode */
+	EV_PRINT_MAP_KEY, /* id: map; payload: key (key_size bytes): print(@m[k]) of an aggregation */
+	EV_USER_PID,      /* id: unused; payload: u64 pid, first seen with a ustack/usym value */
 };
 
 #define JOIN_MAX_ARGS 16
@@ -62,7 +64,7 @@ struct ev_print_map {
 };
 
 enum fmt_kind { FMT_PRINTF, FMT_SYSTEM, FMT_CAT, FMT_TIME, FMT_JOIN, FMT_PRINT_VALUE,
-		FMT_HELPER_ERROR, FMT_STRFTIME };
+		FMT_HELPER_ERROR, FMT_STRFTIME, FMT_CGROUP_PATH };
 
 struct fmt_decl {
 	int id;
@@ -70,6 +72,7 @@ struct fmt_decl {
 	char *text;             /* the format string after escape processing */
 	struct type *args;      /* a TY_TUPLE of the argument types, or NULL */
 	int line, col;          /* source position (helper errors report it) */
+	int last_col;           /* helper errors: one past the site's last column, 0 unknown */
 };
 
 /* Limits from bpftrace's environment variables. */
@@ -77,6 +80,7 @@ struct session_config {
 	unsigned strlen;            /* BPFTRACE_STRLEN, default 64 */
 	unsigned map_keys_max;      /* BPFTRACE_MAP_KEYS_MAX, default 4096 */
 	unsigned max_probes;        /* BPFTRACE_MAX_PROBES, default 512 */
+	unsigned max_bpf_progs;     /* BPFTRACE_MAX_BPF_PROGS, default 512 (0: the default) */
 	unsigned cat_bytes_max;     /* BPFTRACE_CAT_BYTES_MAX, default 10240 */
 	unsigned perf_rb_pages;     /* BPFTRACE_PERF_RB_PAGES, default 64 */
 	unsigned log_size;          /* BPFTRACE_LOG_SIZE */
@@ -86,6 +90,10 @@ struct session_config {
 	int target_pid;             /* -p, 0 if none */
 	bool has_child;             /* -c: cpid is known */
 	int child_pid;              /* -c: the spawned child's pid (cpid) */
+	char **include_dirs;        /* -I DIR: searched by #include, passed on to cpp */
+	int ninclude_dirs;
+	char **include_files;       /* --include FILE: read before the script's own headers */
+	int ninclude_files;
 	int argc;                   /* positional parameters $1..$N */
 	char **argv;
 };
@@ -106,6 +114,7 @@ struct session {
 	int ringbuf_map;        /* id of the event ring buffer map (created lazily, -1 none) */
 	int zero_map;           /* id of a read-only array of zeroes that new map entries copy */
 	int next_clause_id;
+	struct ctypes *ctypes;  /* C types: script definitions, BTF cache (lang/ctypes.c) */
 };
 
 struct session *session_new(const struct session_config *cfg, const struct kinfo_ops *kinfo);

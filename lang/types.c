@@ -42,7 +42,7 @@ struct type *type_simple(struct type_arena *a, enum type_kind kind)
 	case TY_VOID: case TY_NONE: case TY_CTX: case TY_TP_ARGS:
 		return type_new(a, kind, 0, 1);
 	case TY_USTACK: case TY_USYM: case TY_AVG: case TY_STATS: case TY_MIN: case TY_MAX:
-	case TY_TIMESTAMP:
+	case TY_TIMESTAMP: case TY_CGROUP_PATH:
 		return type_new(a, kind, 16, 8);
 	case TY_INET:
 		return type_new(a, kind, 24, 8);
@@ -142,7 +142,8 @@ static const char *const kind_names[] = {
 	[TY_TIMESTAMP] = "timestamp", [TY_INET] = "inet", [TY_MACADDR] = "mac_address",
 	[TY_CTX] = "ctx", [TY_TP_ARGS] = "args", [TY_COUNT] = "count", [TY_SUM] = "sum",
 	[TY_MIN] = "min", [TY_MAX] = "max", [TY_AVG] = "avg", [TY_STATS] = "stats",
-	[TY_HIST] = "hist", [TY_LHIST] = "lhist",
+	[TY_HIST] = "hist", [TY_LHIST] = "lhist", [TY_STRERROR] = "strerror",
+	[TY_CGROUP_PATH] = "cgroup_path",
 };
 
 int type_name(const struct type *t, char *buf, size_t len)

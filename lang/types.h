@@ -30,6 +30,8 @@ enum type_kind {
 	TY_MACADDR,     /* 6 bytes */
 	TY_CTX,         /* the probe context pointer; not storable */
 	TY_TP_ARGS,     /* tracepoint `args`: a record view over the context */
+	TY_STRERROR,    /* strerror(): u64 errno, printed as its message */
+	TY_CGROUP_PATH, /* cgroup_path(): u64 cgroup id, u64 filter format id */
 
 	/* map value types of aggregation functions */
 	TY_COUNT,       /* u64 */
@@ -56,6 +58,10 @@ struct agg_avg {
 
 enum stack_mode { STACK_BPFTRACE = 0, STACK_PERF, STACK_RAW };
 
+/* Where memory behind a pointer lives, as bpftrace's AddrSpace: it picks the
+ * helper that reads it (probe_read_kernel, probe_read_user, or probe_read). */
+enum addrspace { AS_NONE = 0, AS_KERNEL, AS_USER };
+
 struct type;
 
 struct type_field {
@@ -71,6 +77,15 @@ struct type {
 	unsigned align;
 	bool is_signed;         /* TY_INT; for aggregations: of the values fed in */
 	bool is_user;           /* TY_POINTER / TY_RECORD / TY_ARRAY: lives in user memory */
+	bool is_ctx;            /* TY_POINTER: the `ctx` builtin (not storable in maps) */
+	/* ... or in kernel memory; neither flag is bpftrace's AddrSpace::none, which
+	 * reads through bpf_probe_read (casts of plain numbers in BEGIN and such). */
+	bool is_kernel;
+	/* TY_RECORD whose members are not known yet: a forward reference in a C
+	 * definition or a BTF record not expanded yet; ctypes_complete() fills it in. */
+	bool incomplete;
+	const void *btf_src;    /* TY_RECORD from BTF: the struct btf it comes from */
+	uint32_t btf_id;        /* ... and its type id there */
 	struct type *elem;      /* TY_POINTER, TY_ARRAY */
 	unsigned count;         /* TY_ARRAY */
 	const char *name;       /* TY_RECORD: "struct Foo"; TY_TP_ARGS: "tracepoint:cat:ev" */
@@ -85,6 +100,11 @@ struct type {
 static inline unsigned lhist_nbuckets(int64_t min, int64_t max, int64_t step)
 {
 	return (unsigned)((max - min) / step) + 2;  /* [< min], ranges, [>= max] */
+}
+
+static inline enum addrspace type_as(const struct type *t)
+{
+	return !t ? AS_NONE : t->is_user ? AS_USER : t->is_kernel ? AS_KERNEL : AS_NONE;
 }
 
 struct type_arena;  /* allocation context: the session's arena */

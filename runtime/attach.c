@@ -20,6 +20,15 @@ static const struct probe_ops *const probe_table[] = {
 	&probe_profile,
 	&probe_software,
 	&probe_hardware,
+	&probe_kprobe,
+	&probe_kretprobe,
+	&probe_kfunc,
+	&probe_kretfunc,
+	&probe_iter,
+	&probe_watchpoint,
+	&probe_uprobe,
+	&probe_uretprobe,
+	&probe_usdt,
 };
 
 /* From this many links on, closes run on threads; below, thread start-up costs more. */
@@ -51,6 +60,7 @@ int links_push(struct rt_links *ls, int link_fd, int perf_fd)
 	}
 	ls->v[ls->n].link_fd = link_fd;
 	ls->v[ls->n].perf_fd = perf_fd;
+	ls->v[ls->n].run_ops = NULL;
 	ls->n++;
 	return 0;
 }
@@ -63,6 +73,7 @@ int links_move(struct rt_links *dst, struct rt_links *src)
 		err = links_push(dst, src->v[i].link_fd, src->v[i].perf_fd);
 		if (err)
 			return err;
+		dst->v[dst->n - 1].run_ops = src->v[i].run_ops;
 	}
 	free(src->v);
 	memset(src, 0, sizeof(*src));

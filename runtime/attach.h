@@ -13,6 +13,7 @@
 struct rt_link {
 	int link_fd;
 	int perf_fd;
+	const struct probe_ops *run_ops;  /* set when the kind has run() (iter) */
 };
 
 struct rt_links {
@@ -20,12 +21,25 @@ struct rt_links {
 	int n, cap;
 };
 
+/* How a program loads, filled in by its kind's prepare() before the verifier
+ * sees it (fentry needs its target's BTF id, kprobe_multi its attach type). */
+struct prog_load_info {
+	int expected_attach_type;       /* enum bpf_attach_type; 0 for most kinds */
+	unsigned attach_btf_id;         /* fentry/fexit/iter target */
+	int attach_btf_obj_fd;          /* module BTF of the target; -1: vmlinux */
+	bool multi;                     /* one kprobe_multi link for every attach point */
+};
+
 /* What a probe's attach needs from the runtime. */
 struct attach_ctx {
 	int prog_fd;
+	const struct prog_unit *unit;   /* the program; ap == &unit->aps[ap_index] */
+	int ap_index;
+	const struct prog_load_info *li;
 	const struct attach_point *ap;
 	const int *cpus;        /* online CPUs */
 	int ncpus;
+	int pid;                /* the -p process or -c child; 0 when none */
 	char *err;              /* on failure: why, one line, without the probe name */
 	size_t errlen;
 };
@@ -39,6 +53,13 @@ struct probe_ops {
 	int (*attach)(struct attach_ctx *ctx, struct rt_links *out);
 	/* Optional: extra teardown beyond closing link and perf fds. */
 	void (*detach)(struct rt_link *l);
+	/* Optional: decides how the programs of unit u load, before loading (the
+	 * loader closes li->attach_btf_obj_fd after). 0 or -errno with err set. */
+	int (*prepare)(const struct prog_unit *u, struct prog_load_info *li, char *err,
+		       size_t errlen);
+	/* Optional: a probe that fires when the runtime asks, not on kernel events
+	 * (iter): runs it once after BEGIN; the run then stops as exit() would. */
+	int (*run)(const struct rt_link *l, char *err, size_t errlen);
 };
 
 extern const struct probe_ops probe_tracepoint;
@@ -47,6 +68,15 @@ extern const struct probe_ops probe_interval;
 extern const struct probe_ops probe_profile;
 extern const struct probe_ops probe_software;
 extern const struct probe_ops probe_hardware;
+extern const struct probe_ops probe_kprobe;
+extern const struct probe_ops probe_kretprobe;
+extern const struct probe_ops probe_kfunc;
+extern const struct probe_ops probe_kretfunc;
+extern const struct probe_ops probe_iter;
+extern const struct probe_ops probe_watchpoint;
+extern const struct probe_ops probe_uprobe;
+extern const struct probe_ops probe_uretprobe;
+extern const struct probe_ops probe_usdt;
 
 /* The ops for kind, or NULL if this runtime cannot attach it. */
 const struct probe_ops *probe_ops_find(enum probe_kind kind);

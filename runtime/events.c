@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "rt_priv.h"
+#include "symbols.h"
 
 extern char **environ;
 
@@ -229,6 +230,35 @@ static void events_print_map(struct rt *rt, uint32_t id, const void *payload, si
 	map_snapshot_free(snap);
 }
 
+/* print(@m[k]) of an aggregation: that entry with its CPUs added up (zero when
+ * the key is missing, as reading it in the program would give). */
+static void events_print_map_key(struct rt *rt, uint32_t id, const void *key, size_t klen)
+{
+	const struct map_decl *d;
+	struct map_snapshot *snap = NULL;
+	const void *value = NULL;
+	void *zero = NULL;
+	int fd, err;
+
+	d = events_map(rt, id, &fd);
+	if (!d || !d->key || klen < d->key_size || !rt->o->ops->value)
+		return;
+	err = map_snapshot_read(d, fd, &snap);
+	if (err) {
+		rt_msg(rt, MSG_ERROR, "Could not print map with ident \"%s\", err=%d", d->name, err);
+		return;
+	}
+	for (size_t i = 0; i < snap->n && !value; i++)
+		if (!memcmp(snap->entries[i].key, key, d->key_size))
+			value = snap->entries[i].value;
+	if (!value)
+		value = zero = calloc(1, d->value_size ? d->value_size : 8);
+	if (value)
+		rt->o->ops->value(rt->o, d->value, value);
+	free(zero);
+	map_snapshot_free(snap);
+}
+
 static void events_map_op(struct rt *rt, uint32_t kind, uint32_t id)
 {
 	const struct map_decl *d;
@@ -297,6 +327,9 @@ static void events_handle(struct rt *rt, const struct event_hdr *h, const void *
 	case EV_PRINT_MAP:
 		events_print_map(rt, h->id, payload, plen);
 		break;
+	case EV_PRINT_MAP_KEY:
+		events_print_map_key(rt, h->id, payload, plen);
+		break;
 	case EV_CLEAR:
 	case EV_ZERO:
 		events_map_op(rt, h->kind, h->id);
@@ -307,9 +340,8 @@ static void events_handle(struct rt *rt, const struct event_hdr *h, const void *
 			int64_t ret;
 
 			memcpy(&ret, payload, sizeof(ret));
-			/* fmt_decl has no end column yet: no tildes under the site */
 			rt->o->ops->helper_error(rt->o, fmt->text, ret, fmt->line, fmt->col,
-						 fmt->col);
+						 fmt->last_col > fmt->col ? fmt->last_col : fmt->col);
 		}
 		break;
 	default:
@@ -323,6 +355,15 @@ int events_dispatch(void *ctx, void *data, size_t size)
 	struct rt *rt = ctx;
 	const struct event_hdr *h = data;
 
+	/* a process seen with a user stack: capture its mappings while it lives,
+	 * even after exit(), since maps print later */
+	if (size >= sizeof(*h) + sizeof(uint64_t) && h->kind == EV_USER_PID) {
+		uint64_t pid;
+
+		memcpy(&pid, h + 1, sizeof(pid));
+		symbols_note_pid(rt->o ? rt->o->syms : NULL, (int)pid);
+		return 0;
+	}
 	if (!rt->discard && size >= sizeof(*h)) {
 		if (h->kind == EV_EXIT) {
 			/* bpftrace ignores whatever follows exit(), END's output aside. */

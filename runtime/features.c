@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "features.h"
+#include "kfuncs.h"
 #include "perf_events.h"
 #include "tracefs.h"
 
@@ -457,10 +458,27 @@ static bool features_probe(enum feature f)
 	return false;
 }
 
+/* BPFDECK_DISABLE_FEATURES=kprobe,kfunc answers "no" as a kernel without them
+ * would, so fallbacks are tested on kernels that have everything. */
+static bool feat_disabled(enum feature f)
+{
+	const char *p = getenv("BPFDECK_DISABLE_FEATURES");
+	size_t n = strlen(feat_names[f]);
+
+	for (; p && *p; p += strcspn(p, ","), p += *p == ',')
+		if (!strncmp(p, feat_names[f], n) && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
 bool features_has(enum feature f)
 {
 	if (f >= FEAT__COUNT)
 		return false;
+	if (feat_state[f] == FS_UNKNOWN && feat_disabled(f)) {
+		feat_state[f] = FS_NO;
+		feat_reason[f] = "disabled by BPFDECK_DISABLE_FEATURES";
+	}
 	if (feat_state[f] == FS_UNKNOWN)
 		feat_state[f] = features_probe(f) ? FS_YES : FS_NO;
 	return feat_state[f] == FS_YES;
@@ -582,6 +600,7 @@ void features_print_info(FILE *out)
 	print_feat(out, FEAT_HELPER_GET_FUNC_IP);
 	print_feat(out, FEAT_PERF_HW);
 	print_feat(out, FEAT_AVAIL_FILTER_FUNCS);
+	fprintf(out, "  kernel functions from: %s\n", kfuncs_source_name(kfuncs_source(false)));
 	fprintf(out, "  attach fallbacks: kprobe wildcards -> %s; uprobe wildcards -> %s; "
 		"kfunc -> %s\n",
 		!kprobe ? "unavailable" : features_has(FEAT_KPROBE_MULTI) ? "kprobe_multi" :

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "cgroup.h"
 #include "output_priv.h"
 #include "symbols.h"
 
@@ -176,8 +177,10 @@ static void inet_render(const void *p, struct sbuf *sb)
 		sbuf_puts(sb, s);
 }
 
-/* bpftrace's hex_format_buffer: printable ASCII as is, the rest as \xNN. */
-static void buffer_render(const struct type *t, const void *p, struct sbuf *sb)
+/* bpftrace's hex_format_buffer: printable ASCII as is (keep_ascii), the rest as
+ * \xNN, or (!escape_hex, printf's %rh) every byte as "NN" separated by spaces. */
+static void buffer_render_opts(const struct type *t, const void *p, bool keep_ascii,
+			       bool escape_hex, struct sbuf *sb)
 {
 	const uint8_t *d = (const uint8_t *)p + 4;
 	uint32_t n;
@@ -188,11 +191,45 @@ static void buffer_render(const struct type *t, const void *p, struct sbuf *sb)
 	if (n > t->size - 4)
 		n = t->size - 4;
 	for (uint32_t i = 0; i < n; i++) {
-		if (d[i] >= 32 && d[i] <= 126)
+		if (keep_ascii && d[i] >= 32 && d[i] <= 126)
 			sbuf_putc(sb, d[i]);
-		else
+		else if (escape_hex)
 			sbuf_printf(sb, "\\x%02x", d[i]);
+		else
+			sbuf_printf(sb, i == n - 1 ? "%02x" : "%02x ", d[i]);
 	}
+}
+
+static void buffer_render(const struct type *t, const void *p, struct sbuf *sb)
+{
+	buffer_render_opts(t, p, true, true, sb);
+}
+
+/* BPFtrace::resolve_ksym/usym stream unknown addresses as (void *): null is "0" */
+static void sym_render(struct output *o, const struct type *t, const uint8_t *b, struct sbuf *sb)
+{
+	uint64_t addr = load_u64(b);
+	char sym[512];
+
+	if (!addr) {
+		sbuf_putc(sb, '0');
+		return;
+	}
+	if (t->kind == TY_KSYM)
+		symbols_ksym(syms_of(o), addr, false, sym, sizeof(sym));
+	else
+		symbols_usym(syms_of(o), addr, (int)load_u64(b + 8), false, sym, sizeof(sym));
+	sbuf_puts(sb, sym);
+}
+
+static void cgroup_path_render(struct output *o, const uint8_t *b, struct sbuf *sb)
+{
+	uint64_t id = load_u64(b), fid = load_u64(b + 8);
+	const char *filter = "*";
+
+	if (o && o->session && fid < (uint64_t)o->session->nfmts && o->session->fmts[fid])
+		filter = o->session->fmts[fid]->text;
+	cgroup_paths_render(id, filter, sb);
 }
 
 /* BPFtrace::get_stack: a leading newline, then one frame per line. */
@@ -227,7 +264,9 @@ static void stack_render(struct output *o, const struct type *t, const void *p, 
 	sbuf_putc(sb, '\n');
 	for (int i = 0; i < n; i++) {
 		if (user)
-			symbols_usym(syms_of(o), ips[i], pid, true, sym, sizeof(sym));
+			/* perf mode names the file too, as bpftrace's does */
+			symbols_usym_module(syms_of(o), ips[i], pid, true,
+					    t->stack_mode == STACK_PERF, sym, sizeof(sym));
 		else
 			symbols_ksym(syms_of(o), ips[i], true, sym, sizeof(sym));
 		switch (t->stack_mode) {
@@ -245,24 +284,54 @@ out:
 	free(ips);
 }
 
+/* bitfield_raw: the bytes bpftrace 0.17 prints for a bit-field member: the whole
+ * of its declared type read at the member's byte offset, unshifted and unmasked
+ * (bytes past the record read as zero). */
+static const uint8_t *bitfield_raw(const struct type_field *f, const uint8_t *base, unsigned avail,
+				   uint8_t raw[8])
+{
+	unsigned sz = f->type->size < 8 ? f->type->size : 8;
+
+	memset(raw, 0, 8);
+	if (f->offset < avail)
+		memcpy(raw, base + f->offset, avail - f->offset < sz ? avail - f->offset : sz);
+	return raw;
+}
+
 static void field_render(struct output *o, const struct type_field *f, const uint8_t *base,
 			 unsigned avail, uint64_t div, enum vstyle style, struct sbuf *sb)
 {
-	uint64_t raw = 0;
-	int64_t v;
+	uint8_t raw[8];
 
 	if (!f->bit_size) {
 		value_render(o, f->type, base + f->offset, div, style, sb);
 		return;
 	}
-	memcpy(&raw, base + f->offset, avail - f->offset < 8 ? avail - f->offset : 8);
-	raw >>= f->bit_offset;
-	if (f->bit_size < 64)
-		raw &= (1ULL << f->bit_size) - 1;
-	v = (int64_t)raw;
-	if (f->type->is_signed && f->bit_size < 64 && (raw >> (f->bit_size - 1)) & 1)
-		v = (int64_t)(raw | ~((1ULL << f->bit_size) - 1));
-	sbuf_printf(sb, f->type->is_signed ? "%" PRId64 : "%" PRIu64, v);
+	value_render(o, f->type, bitfield_raw(f, base, avail, raw), div, style, sb);
+}
+
+/* The members of a record, those of anonymous struct/union members inline (as
+ * bpftrace 0.17 flattens them): ".a = 1, .b = 2" or "\"a\": 1, \"b\": 2". */
+static void fields_render(struct output *o, const struct type *t, const uint8_t *b, unsigned avail,
+			  uint64_t div, enum vstyle style, bool *first, struct sbuf *sb)
+{
+	for (unsigned i = 0; i < t->nfields; i++) {
+		const struct type_field *f = &t->fields[i];
+
+		if (!f->name && f->type->kind == TY_RECORD && !f->bit_size) {
+			fields_render(o, f->type, b + f->offset,
+				      avail > f->offset ? avail - f->offset : 0, div, style, first, sb);
+			continue;
+		}
+		if (!*first)
+			sbuf_puts(sb, ", ");
+		*first = false;
+		if (style == VS_JSON)
+			sbuf_printf(sb, "\"%s\": ", f->name ? f->name : "");
+		else
+			sbuf_printf(sb, ".%s = ", f->name ? f->name : "");
+		field_render(o, f, b, avail, div, style, sb);
+	}
 }
 
 void value_render(struct output *o, const struct type *t, const void *p, uint64_t div,
@@ -270,7 +339,6 @@ void value_render(struct output *o, const struct type *t, const void *p, uint64_
 {
 	const uint8_t *b = p;
 	uint32_t d32 = (uint32_t)div ? (uint32_t)div : 1;
-	char sym[512];
 
 	if (!t)
 		return;
@@ -305,21 +373,14 @@ void value_render(struct output *o, const struct type *t, const void *p, uint64_
 		sbuf_puts(sb, style == VS_JSON ? "]" : ")");
 		break;
 	case TY_RECORD:
-	case TY_TP_ARGS:
-		sbuf_puts(sb, "{ ");
-		for (unsigned i = 0; i < t->nfields; i++) {
-			const struct type_field *f = &t->fields[i];
+	case TY_TP_ARGS: {
+		bool first = true;
 
-			if (i)
-				sbuf_puts(sb, ", ");
-			if (style == VS_JSON)
-				sbuf_printf(sb, "\"%s\": ", f->name ? f->name : "");
-			else
-				sbuf_printf(sb, ".%s = ", f->name ? f->name : "");
-			field_render(o, f, b, t->size, div, style, sb);
-		}
+		sbuf_puts(sb, "{ ");
+		fields_render(o, t, b, t->size, div, style, &first, sb);
 		sbuf_puts(sb, " }");
 		break;
+	}
 	case TY_ARRAY:
 		sbuf_putc(sb, '[');
 		for (unsigned i = 0; t->elem && i < t->count; i++) {
@@ -334,13 +395,14 @@ void value_render(struct output *o, const struct type *t, const void *p, uint64_
 		stack_render(o, t, p, 8, sb);
 		break;
 	case TY_KSYM:
-		symbols_ksym(syms_of(o), load_u64(b), false, sym, sizeof(sym));
-		sbuf_puts(sb, sym);
-		break;
 	case TY_USYM:
-		symbols_usym(syms_of(o), load_u64(b), (int)load_u64(b + 8), false, sym,
-			     sizeof(sym));
-		sbuf_puts(sb, sym);
+		sym_render(o, t, b, sb);
+		break;
+	case TY_STRERROR:
+		sbuf_puts(sb, strerror((int)load_u64(b)));
+		break;
+	case TY_CGROUP_PATH:
+		cgroup_path_render(o, b, sb);
 		break;
 	case TY_USERNAME:
 		username_render(load_u64(b), sb);
@@ -404,8 +466,31 @@ void value_render(struct output *o, const struct type *t, const void *p, uint64_
 	}
 }
 
+static void key_fields_render(struct output *o, const struct type *t, const uint8_t *b,
+			      unsigned avail, bool *first, struct sbuf *sb)
+{
+	for (unsigned i = 0; i < t->nfields; i++) {
+		const struct type_field *f = &t->fields[i];
+		uint8_t raw[8];
+
+		if (!f->name && f->type->kind == TY_RECORD && !f->bit_size) {
+			key_fields_render(o, f->type, b + f->offset,
+					  avail > f->offset ? avail - f->offset : 0, first, sb);
+			continue;
+		}
+		if (!*first)
+			sbuf_putc(sb, ',');
+		*first = false;
+		sbuf_printf(sb, ".%s=", f->name ? f->name : "");
+		key_arg_render(o, f->type, f->bit_size ? bitfield_raw(f, b, avail, raw) : b + f->offset,
+			       sb);
+	}
+}
+
 void key_arg_render(struct output *o, const struct type *t, const void *p, struct sbuf *sb)
 {
+	const uint8_t *b = p;
+
 	switch (t->kind) {
 	case TY_KSTACK:
 	case TY_USTACK:
@@ -414,6 +499,24 @@ void key_arg_render(struct output *o, const struct type *t, const void *p, struc
 		break;
 	case TY_POINTER:
 		sbuf_printf(sb, "0x%" PRIx64, load_u64(p));
+		break;
+	case TY_RECORD: {
+		/* MapKey::argument_value: no blanks, "{.m=2,.n=3}" */
+		bool first = true;
+
+		sbuf_putc(sb, '{');
+		key_fields_render(o, t, b, t->size, &first, sb);
+		sbuf_putc(sb, '}');
+		break;
+	}
+	case TY_ARRAY:
+		sbuf_putc(sb, '[');
+		for (unsigned i = 0; t->elem && i < t->count; i++) {
+			if (i)
+				sbuf_putc(sb, ',');
+			key_arg_render(o, t->elem, b + (size_t)i * t->elem->size, sb);
+		}
+		sbuf_putc(sb, ']');
 		break;
 	default:
 		value_render(o, t, p, 1, VS_TEXT, sb);
@@ -489,6 +592,9 @@ static size_t token_match(const char *p, enum len_mod *mod)
 		while (*q >= '0' && *q <= '9')
 			q++;
 	}
+	/* "rx" and "rh" come before "r" among bpftrace's alternatives */
+	if (q[0] == 'r' && (q[1] == 'x' || q[1] == 'h'))
+		return q + 2 - p;
 	if (*q && strchr("csr", *q))
 		return q + 1 - p;
 	if (*q && strchr("duxXop", *q))
@@ -774,9 +880,138 @@ static void piece_render(const char *piece, struct vararg *va, struct sbuf *sb)
 	}
 }
 
+/* A piece whose last '%' starts exactly "%r", "%rx" or "%rh" has every "%r[x|h]?"
+ * in it rewritten to "%s" (bpftrace's regex_replace, '|' included), and its
+ * buffer printed as the specifier says; "%-6r" reaches glibc as is. Returns
+ * 'r', 'x', 'h' for the specifier, 0 for none. */
+static int raw_mode(struct sbuf *piece)
+{
+	const char *last = piece->buf ? strrchr(piece->buf, '%') : NULL;
+	struct sbuf out;
+	int mode;
+
+	if (!last)
+		return 0;
+	if (!strcmp(last, "%r"))
+		mode = 'r';
+	else if (!strcmp(last, "%rx"))
+		mode = 'x';
+	else if (!strcmp(last, "%rh"))
+		mode = 'h';
+	else
+		return 0;
+	sbuf_init(&out);
+	for (const char *c = piece->buf; *c; c++) {
+		if (c[0] == '%' && c[1] == 'r') {
+			sbuf_puts(&out, "%s");
+			c++;
+			if (c[1] == 'x' || c[1] == 'h' || c[1] == '|')
+				c++;
+		} else {
+			sbuf_putc(&out, *c);
+		}
+	}
+	sbuf_reset(piece);
+	sbuf_put(piece, out.buf ? out.buf : "", out.len);
+	sbuf_free(&out);
+	return mode;
+}
+
+/* Printf records of one format come by the million: its tokens are found once
+ * (per thread, keyed by the format's text), and a piece that is literal text and a
+ * lone plain %d %i %u %x (l, ll) or %s prints without glibc's format parser. What
+ * it prints is byte for byte what piece_render prints for that piece. */
+#define PLAN_SLOTS 64
+
+struct fmt_plan {
+	char *text;             /* NULL: empty slot */
+	unsigned ntok;
+	size_t *ends;
+	enum len_mod *mods;
+	size_t *lit;            /* per token: length of the literal text before it */
+	char *simple;           /* per token: its conversion when plain, else 0 */
+};
+
+static _Thread_local struct fmt_plan plans[PLAN_SLOTS];
+
+static void plan_free(struct fmt_plan *pl)
+{
+	free(pl->text);
+	free(pl->ends);
+	free(pl->mods);
+	free(pl->lit);
+	free(pl->simple);
+	memset(pl, 0, sizeof(*pl));
+}
+
+static const struct fmt_plan *plan_of(const struct fmt_decl *fmt)
+{
+	struct fmt_plan *pl = &plans[(unsigned)fmt->id % PLAN_SLOTS];
+	const char *text = fmt->text;
+	size_t prev = 0;
+	unsigned n;
+
+	if (pl->text && !strcmp(pl->text, text))
+		return pl;
+	plan_free(pl);
+	n = tokens_find(text, NULL, NULL, 0);
+	pl->text = strdup(text);
+	pl->ends = calloc(n + 1, sizeof(*pl->ends));
+	pl->mods = calloc(n + 1, sizeof(*pl->mods));
+	pl->lit = calloc(n + 1, sizeof(*pl->lit));
+	pl->simple = calloc(n + 1, 1);
+	if (!pl->text || !pl->ends || !pl->mods || !pl->lit || !pl->simple) {
+		plan_free(pl);
+		return NULL;
+	}
+	pl->ntok = n;
+	tokens_find(text, pl->ends, pl->mods, n);
+	for (unsigned i = 0; i < n; prev = pl->ends[i++]) {
+		const char *pc = memchr(text + prev, '%', pl->ends[i] - prev), *q;
+
+		/* the piece's first '%' must start its token, which must be plain */
+		if (!pc)
+			continue;
+		pl->lit[i] = pc - (text + prev);
+		q = pc + 1;
+		if (q[0] == 's' && q + 1 == text + pl->ends[i]) {
+			pl->simple[i] = 's';
+			continue;
+		}
+		if (q[0] == 'l')
+			q += q[1] == 'l' ? 2 : 1;
+		if (q + 1 == text + pl->ends[i] && strchr("diux", *q) && *q)
+			pl->simple[i] = *q;
+	}
+	return pl;
+}
+
+/* conv_int for a conversion without flags, width or precision. */
+static void conv_int_plain(struct sbuf *sb, enum len_mod len, char conv, uint64_t slot)
+{
+	char buf[24], *e = buf + sizeof(buf), *p = e;
+	bool wide = len == LM_L || len == LM_LL, neg = false;
+	uint64_t v = wide ? slot : (uint32_t)slot;
+
+	if (conv == 'd' || conv == 'i') {
+		int64_t sv = wide ? (int64_t)slot : (int64_t)(int32_t)(uint32_t)slot;
+
+		neg = sv < 0;
+		v = neg ? -(uint64_t)sv : (uint64_t)sv;
+	}
+	do {
+		*--p = conv == 'x' ? "0123456789abcdef"[v & 15] : (char)('0' + v % 10);
+		v = conv == 'x' ? v >> 4 : v / 10;
+	} while (v);
+	if (neg)
+		*--p = '-';
+	sbuf_put(sb, p, e - p);
+}
+
 int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *payload,
 		     size_t payload_len, struct sbuf *sb)
 {
+	const struct fmt_plan *plan;
 	const struct type *args = fmt ? fmt->args : NULL;
 	unsigned nargs = args && args->kind == TY_TUPLE ? args->nfields : 0;
 	const uint8_t *pl = payload;
@@ -785,7 +1020,7 @@ int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *p
 	struct sbuf piece, out, str;
 	unsigned ntok, nparts, i;
 	const char *text;
-	int err = 0;
+	int err = 0, rmode;
 
 	if (!fmt || !fmt->text)
 		return -EINVAL;
@@ -802,14 +1037,20 @@ int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *p
 		sbuf_puts(sb, text);
 		return 0;
 	}
-	ntok = tokens_find(text, NULL, NULL, 0);
+	plan = plan_of(fmt);
+	ntok = plan ? plan->ntok : tokens_find(text, NULL, NULL, 0);
 	ends = calloc(ntok + 1, sizeof(*ends));
 	mods = calloc(ntok + 1, sizeof(*mods));
 	if (!ends || !mods) {
 		err = -ENOMEM;
 		goto out;
 	}
-	tokens_find(text, ends, mods, ntok);
+	if (plan) {
+		memcpy(ends, plan->ends, ntok * sizeof(*ends));
+		memcpy(mods, plan->mods, ntok * sizeof(*mods));
+	} else {
+		tokens_find(text, ends, mods, ntok);
+	}
 	nparts = ntok;
 	if (!ntok || ends[ntok - 1] != tlen)
 		ends[nparts++] = tlen;       /* the text after the last specifier */
@@ -819,17 +1060,34 @@ int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *p
 	for (i = 0; i < nargs && i < nparts; i++) {
 		struct parg a = { args->fields[i].type, pl + args->fields[i].offset };
 		struct vararg va = { 0 };
+		char simple = plan && i < ntok ? plan->simple[i] : 0;
 
+		if (simple && (simple == 's') == parg_is_str(&a) &&
+		    (simple != 's' || a.t->kind != TY_BUFFER)) {
+			sbuf_put(sb, text + prev, plan->lit[i]);
+			if (simple == 's') {
+				sbuf_reset(&str);
+				value_render(o, a.t, a.p, 1, VS_TEXT, &str);
+				if (str.buf)
+					sbuf_put(sb, str.buf, strlen(str.buf));
+			} else {
+				conv_int_plain(sb, mods[i], simple,
+					       slot_of(parg_int(&a), mods[i], text[ends[i] - 1]));
+			}
+			prev = ends[i];
+			continue;
+		}
 		sbuf_reset(&piece);
 		sbuf_reset(&out);
 		sbuf_reset(&str);
 		sbuf_put(&piece, text + prev, ends[i] - prev);
-		/* bpftrace rewrites the literal "%r" to "%s"; "%-6r" reaches glibc as is */
-		if (i < ntok && piece.len >= 2 && !strcmp(piece.buf + piece.len - 2, "%r"))
-			piece.buf[piece.len - 1] = 's';
+		rmode = i < ntok ? raw_mode(&piece) : 0;
 		va.is_str = parg_is_str(&a);
 		if (va.is_str) {
-			value_render(o, a.t, a.p, 1, VS_TEXT, &str);
+			if (rmode && a.t->kind == TY_BUFFER)
+				buffer_render_opts(a.t, a.p, rmode == 'r', rmode != 'h', &str);
+			else
+				value_render(o, a.t, a.p, 1, VS_TEXT, &str);
 			va.str = str.buf ? str.buf : "";
 		} else {
 			va.slot = slot_of(parg_int(&a), i < ntok ? mods[i] : LM_NONE,

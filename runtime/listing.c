@@ -5,25 +5,20 @@
 #include <bpf/btf.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <glob.h>
-#include <libelf.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
+#include "elf_file.h"
+#include "elf_paths.h"
 #include "features.h"
+#include "kfuncs.h"
 #include "listing.h"
 #include "perf_events.h"
+#include "procmaps.h"
 #include "tracefs.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#include "usdt_notes.h"
 #define MAX_PARTS 8
 
 /* ---- a sorted set of strings, like the std::set bpftrace prints from ---- */
@@ -389,212 +384,34 @@ out:
 
 /* ---- finding files for uprobe and usdt ---- */
 
-static bool is_elf_file(const char *path)
+static int strset_add_path(const char *path, void *ctx)
 {
-	unsigned char magic[4];
-	struct stat st;
-	bool ok;
-	int fd;
-
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
-		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ok = read(fd, magic, 4) == 4 && !memcmp(magic, "\177ELF", 4);
-	close(fd);
-	return ok;
-}
-
-static int path_search(const char *name, struct strset *out)
-{
-	const char *env = getenv("PATH");
-	char *dirs, *dir, *save = NULL, full[PATH_MAX];
-	struct stat st;
-	int err = 0;
-
-	dirs = strdup(env && *env ? env : DEFAULT_PATH);
-	if (!dirs)
-		return -ENOMEM;
-	for (dir = strtok_r(dirs, ":", &save); dir && !err; dir = strtok_r(NULL, ":", &save)) {
-		snprintf(full, sizeof(full), "%s/%s", dir, name);
-		if (!stat(full, &st) && S_ISREG(st.st_mode) && !access(full, X_OK))
-			err = strset_addf(out, "%s", full);
-	}
-	free(dirs);
-	return err;
-}
-
-/* glibc's ld.so.cache (format 1.1): which file "lib<name>.so*" the loader picks. */
-#define LDCACHE_MAGIC "glibc-ld.so.cache1.1"
-struct ldcache_hdr {
-	char magic[20];
-	uint32_t nlibs, len_strings;
-	uint8_t flags, pad[3];
-	uint32_t ext_offset, unused[3];
-};
-struct ldcache_entry {
-	int32_t flags;
-	uint32_t key, value, osversion;
-	uint64_t hwcap;
-};
-#if defined(__x86_64__)
-#define LDCACHE_ARCH_FLAGS 0x0303	/* FLAG_ELF_LIBC6 | FLAG_X8664_LIB64 */
-#elif defined(__aarch64__)
-#define LDCACHE_ARCH_FLAGS 0x0a03	/* FLAG_ELF_LIBC6 | FLAG_AARCH64_LIB64 */
-#else
-#define LDCACHE_ARCH_FLAGS 0x0003
-#endif
-
-static char *ldcache_lookup(const char *name)
-{
-	const struct ldcache_hdr *h;
-	const struct ldcache_entry *e;
-	char prefix[256], *res = NULL;
-	const char *base, *key;
-	struct stat st;
-	void *map;
-	size_t plen;
-	int fd;
-
-	fd = open("/etc/ld.so.cache", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(*h)) {
-		close(fd);
-		return NULL;
-	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return NULL;
-	base = memmem(map, st.st_size, LDCACHE_MAGIC, sizeof(LDCACHE_MAGIC) - 1);
-	if (!base || (size_t)(base - (char *)map) + sizeof(*h) > (size_t)st.st_size)
-		goto out;
-	h = (const void *)base;
-	e = (const void *)(h + 1);
-	plen = snprintf(prefix, sizeof(prefix), "%s.so", name);
-	for (uint32_t i = 0; i < h->nlibs; i++, e++) {
-		if ((const char *)(e + 1) > (char *)map + st.st_size)
-			break;
-		/* string offsets count from the new-format header */
-		if (e->key >= (size_t)st.st_size - (base - (char *)map) ||
-		    e->value >= (size_t)st.st_size - (base - (char *)map))
-			continue;
-		key = base + e->key;
-		if ((e->flags & 0xffff) != LDCACHE_ARCH_FLAGS || strncmp(key, prefix, plen))
-			continue;
-		res = strndup(base + e->value, PATH_MAX);
-		break;
-	}
-out:
-	munmap(map, st.st_size);
-	return res;
+	return strset_addf(ctx, "%s", path);
 }
 
 /* uprobe:bash / uprobe:libc: bpftrace takes the first executable on PATH,
  * else the library ld.so.cache names. NULL (and an error printed) if none. */
 static char *resolve_target(struct lrun *r, const char *type, const char *target, int c1, int c2)
 {
-	struct strset found = { 0 };
-	char *res = NULL;
+	char *res;
+	int found = 0;
 
-	if (strchr(target, '/')) {
-		if (is_elf_file(target))
-			res = strdup(target);
-		goto out;
-	}
-	if (path_search(target, &found))
-		goto out;
-	if (found.n > 1)
+	res = elf_paths_resolve(target, strchr(target, '/') ? 0 : r->pid, &found);
+	if (res && found > 1)
 		lst_diag(r, false, c1, c2,
-			 "attaching to %s target file '%s' but matched %zu binaries", type,
-			 found.v[0], found.n);
-	res = found.n ? strdup(found.v[0]) : ldcache_lookup(target);
-out:
+			 "attaching to %s target file '%s' but matched %d binaries", type, res, found);
 	if (!res)
 		lst_diag(r, true, c1, c2, "%s target file '%s' does not exist or is not executable",
 			 type, target);
-	strset_free(&found);
 	return res;
-}
-
-/* Every ELF file mapped by pid, seen through the process's root: its mount
- * namespace may hold files we cannot see at the same path. */
-static int mapped_paths(int pid, struct strset *out)
-{
-	char maps[64], line[PATH_MAX + 128], *p;
-	struct strset all = { 0 };
-	FILE *f;
-	int err = 0;
-
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return -errno;
-	while (!err && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		p = strchr(line, '/');
-		if (p && !strstr(p, " (deleted)"))
-			err = strset_addf(&all, "/proc/%d/root%s", pid, p);
-	}
-	fclose(f);
-	strset_sort_uniq(&all);
-	/* maps also name locale archives and caches */
-	for (size_t i = 0; i < all.n && !err; i++)
-		if (is_elf_file(all.v[i]))
-			err = strset_addf(out, "%s", all.v[i]);
-	strset_free(&all);
-	return err;
 }
 
 static int pid_exe(int pid, struct strset *out)
 {
-	char link[64], exe[PATH_MAX];
-	ssize_t n;
+	char exe[PATH_MAX];
+	int err = procmaps_exe(pid, exe, sizeof(exe));
 
-	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	return strset_addf(out, "/proc/%d/root%s", pid, exe);
-}
-
-static int glob_elf(const char *pattern, bool need_exec, struct strset *out)
-{
-	glob_t g;
-	int err = 0;
-
-	if (glob(pattern, 0, NULL, &g))
-		return 0;
-	for (size_t i = 0; i < g.gl_pathc && !err; i++)
-		if ((!need_exec || !access(g.gl_pathv[i], X_OK)) && is_elf_file(g.gl_pathv[i]))
-			err = strset_addf(out, "%s", g.gl_pathv[i]);
-	globfree(&g);
-	return err;
-}
-
-/* A wildcard file: a path glob as is; a bare name is globbed in the current
- * directory and in every PATH directory, as bpftrace resolves binaries. */
-static int glob_binaries(const char *pattern, struct strset *out)
-{
-	const char *env = getenv("PATH");
-	char *dirs, *dir, *save = NULL, full[PATH_MAX];
-	int err;
-
-	if (strchr(pattern, '/'))
-		return glob_elf(pattern, false, out);
-	err = glob_elf(pattern, true, out);
-	dirs = strdup(env && *env ? env : DEFAULT_PATH);
-	if (!dirs)
-		return -ENOMEM;
-	for (dir = strtok_r(dirs, ":", &save); dir && !err; dir = strtok_r(NULL, ":", &save)) {
-		snprintf(full, sizeof(full), "%s/%s", dir, pattern);
-		err = glob_elf(full, true, out);
-	}
-	free(dirs);
-	return err;
+	return err ? err : strset_addf(out, "%s", exe);
 }
 
 static int lap_files(struct lrun *r, const struct lap *a, struct strset *files)
@@ -602,39 +419,16 @@ static int lap_files(struct lrun *r, const struct lap *a, struct strset *files)
 	/* bpftrace 0.17 with -p: "uprobe:FUNC" is the executable's own, while
 	 * USDT probes come from every mapped file (libraries carry them too). */
 	if (a->from_pid)
-		return a->kind == LK_USDT ? mapped_paths(r->pid, files) : pid_exe(r->pid, files);
+		return a->kind == LK_USDT ? procmaps_elf_files(r->pid, strset_add_path, files) :
+		       pid_exe(r->pid, files);
 	if (a->kind == LK_USDT && r->pid > 0 && !strcmp(a->target, "*"))
-		return mapped_paths(r->pid, files);
+		return procmaps_elf_files(r->pid, strset_add_path, files);
 	if (tracefs_has_wildcard(a->target))
-		return glob_binaries(a->target, files);
+		return elf_paths_glob(a->target, strset_add_path, files);
 	return strset_addf(files, "%s", a->target);
 }
 
 /* ---- ELF: function symbols and USDT notes ---- */
-
-static Elf *elf_open_file(const char *path, int *fd)
-{
-	Elf *e;
-
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return NULL;
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return NULL;
-	e = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		if (e)
-			elf_end(e);
-		close(*fd);
-		return NULL;
-	}
-	return e;
-}
-
-/* libstdc++'s demangler, when the program links it (LLVM brings it in);
- * without it C++ names are matched only as mangled. */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status)
-	__attribute__((weak));
 
 /* line is "FILE:SYMBOL"; bpftrace matches the whole line against the pattern
  * "TARGET:FUNC" and, failing that, the demangled line with the ends loose. */
@@ -643,13 +437,10 @@ static bool sym_line_matches(const char *glob, const char *line, size_t label_le
 	const char *name = line + label_len + 1;
 	char *dem, *full;
 	bool ok;
-	int status;
 
 	if (tracefs_wildcard_match(glob, line))
 		return true;
-	if (strncmp(name, "_Z", 2) || !__cxa_demangle)
-		return false;
-	dem = __cxa_demangle(name, NULL, NULL, &status);
+	dem = elf_demangle(name);
 	if (!dem)
 		return false;
 	ok = asprintf(&full, "%.*s:%s", (int)label_len, line, dem) >= 0;
@@ -661,200 +452,54 @@ static bool sym_line_matches(const char *glob, const char *line, size_t label_le
 	return ok;
 }
 
-static int elf_syms_add(Elf *e, const char *label, const char *glob, struct strset *out)
+struct sym_list {
+	const char *label, *glob;
+	struct strset *out;
+};
+
+static int sym_list_visit(const struct elf_sym *sym, void *ctx)
 {
-	size_t label_len = strlen(label);
-	Elf_Scn *scn = NULL;
-	Elf_Data *data;
-	GElf_Shdr sh;
-	GElf_Sym sym;
-	const char *name;
+	struct sym_list *l = ctx;
 	char *line;
-	int err = 0, type;
 
-	while (!err && (scn = elf_nextscn(e, scn))) {
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data || !sh.sh_entsize)
-			continue;
-		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && !err; i++) {
-			if (!gelf_getsym(data, i, &sym))
-				break;
-			type = GELF_ST_TYPE(sym.st_info);
-			if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF)
-				continue;
-			name = elf_strptr(e, sh.sh_link, sym.st_name);
-			/* ".part.N" clones cannot be traced; bpftrace hides them. */
-			if (!name || !*name || strstr(name, ".part."))
-				continue;
-			if (asprintf(&line, "%s:%s", label, name) < 0)
-				return -ENOMEM;
-			if (sym_line_matches(glob, line, label_len))
-				err = strset_take(out, line);
-			else
-				free(line);
-		}
-	}
-	return err;
+	/* ".part.N" clones cannot be traced; bpftrace hides them. */
+	if (strstr(sym->name, ".part."))
+		return 0;
+	if (asprintf(&line, "%s:%s", l->label, sym->name) < 0)
+		return -ENOMEM;
+	if (sym_line_matches(l->glob, line, strlen(l->label)))
+		return strset_take(l->out, line);
+	free(line);
+	return 0;
 }
 
-static Elf_Scn *elf_section_named(Elf *e, const char *want)
-{
-	Elf_Scn *scn = NULL;
-	const char *name;
-	GElf_Shdr sh;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(e, &shstrndx))
-		return NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(e, shstrndx, sh.sh_name);
-		if (name && !strcmp(name, want))
-			return scn;
-	}
-	return NULL;
-}
-
-static bool file_crc_is(const char *path, uint32_t want)
-{
-	unsigned char buf[65536];
-	uLong crc = crc32(0, Z_NULL, 0);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		crc = crc32(crc, buf, n);
-	close(fd);
-	return n == 0 && crc == want;
-}
-
-/* Separate debug info (libc6-dbg and friends) carries the local function
- * symbols; bcc reads it through the build id, then .gnu_debuglink. */
-static char *elf_debug_file(Elf *e, const char *path)
-{
-	static const char *const fmts[] = { "%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s" };
-	char *res = NULL, real[PATH_MAX], dir[PATH_MAX], cand[PATH_MAX * 2], *slash;
-	size_t off = 0, next, name_off, desc_off, llen;
-	const unsigned char *id;
-	Elf_Data *data;
-	Elf_Scn *scn;
-	GElf_Nhdr nh;
-	uint32_t crc;
-	int n;
-
-	scn = elf_section_named(e, ".note.gnu.build-id");
-	data = scn ? elf_getdata(scn, NULL) : NULL;
-	while (data && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-		off = next;
-		if (nh.n_type != NT_GNU_BUILD_ID || nh.n_descsz < 2)
-			continue;
-		id = (const unsigned char *)data->d_buf + desc_off;
-		n = snprintf(cand, sizeof(cand), "/usr/lib/debug/.build-id/%02x/", id[0]);
-		for (size_t i = 1; i < nh.n_descsz && n < (int)sizeof(cand) - 8; i++)
-			n += snprintf(cand + n, sizeof(cand) - n, "%02x", id[i]);
-		snprintf(cand + n, sizeof(cand) - n, ".debug");
-		if (!access(cand, R_OK))
-			return strdup(cand);
-		break;
-	}
-	scn = elf_section_named(e, ".gnu_debuglink");
-	data = scn ? elf_getdata(scn, NULL) : NULL;
-	if (!data || !data->d_size || !realpath(path, real))
-		return NULL;
-	llen = strnlen(data->d_buf, data->d_size);
-	/* the CRC follows the name, 4-byte aligned */
-	if (((llen + 4) & ~3ul) + 4 > data->d_size)
-		return NULL;
-	memcpy(&crc, (char *)data->d_buf + ((llen + 4) & ~3ul), 4);
-	snprintf(dir, sizeof(dir), "%s", real);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]) && !res; i++) {
-		snprintf(cand, sizeof(cand), fmts[i], dir, (char *)data->d_buf);
-		if (strcmp(cand, real) && file_crc_is(cand, crc))
-			res = strdup(cand);
-	}
-	return res;
-}
-
-/* Defined functions (and ifuncs) from .symtab and .dynsym, as bcc lists them. */
+/* Defined functions (and ifuncs) from .symtab and .dynsym, and from separate
+ * debug info, as bcc lists them. */
 static int elf_func_symbols(const char *path, const char *glob, struct strset *out)
 {
-	char *debug = NULL;
-	int fd, dfd, err;
-	Elf *e, *d;
+	struct sym_list l = { path, glob, out };
 
-	e = elf_open_file(path, &fd);
-	if (!e)
-		return -ENOEXEC;
-	err = elf_syms_add(e, path, glob, out);
-	if (!err)
-		debug = elf_debug_file(e, path);
-	elf_end(e);
-	close(fd);
-	if (!debug)
-		return err;
-	d = elf_open_file(debug, &dfd);
-	if (d) {
-		err = elf_syms_add(d, path, glob, out);
-		elf_end(d);
-		close(dfd);
-	}
-	free(debug);
-	return err;
+	return elf_symbols_foreach(path, ELF_SYMS_FUNC | ELF_SYMS_DEBUG, sym_list_visit, &l);
+}
+
+static int usdt_list_visit(const struct usdt_note *n, void *ctx)
+{
+	struct sym_list *l = ctx;
+	char *line;
+
+	if (asprintf(&line, "%s:%s:%s", l->label, n->provider, n->name) < 0)
+		return -ENOMEM;
+	if (tracefs_wildcard_match(l->glob, line))
+		return strset_take(l->out, line);
+	free(line);
+	return 0;
 }
 
 static int elf_usdt_probes(const char *path, const char *glob, struct strset *out)
 {
-	size_t off, next, name_off, desc_off, addr_sz;
-	Elf_Scn *scn = NULL;
-	Elf_Data *data;
-	GElf_Nhdr nh;
-	GElf_Shdr sh;
-	const char *desc, *prov, *pname, *end;
-	char *line;
-	int fd, err = 0;
-	Elf *e;
+	struct sym_list l = { path, glob, out };
 
-	e = elf_open_file(path, &fd);
-	if (!e)
-		return -ENOEXEC;
-	addr_sz = gelf_getclass(e) == ELFCLASS32 ? 4 : 8;
-	scn = elf_section_named(e, ".note.stapsdt");
-	if (scn && gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE) {
-		data = elf_getdata(scn, NULL);
-		for (off = 0; data && !err &&
-		     (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0; off = next) {
-			if (nh.n_type != 3 || nh.n_namesz != 8 ||
-			    memcmp((char *)data->d_buf + name_off, "stapsdt", 8))
-				continue;
-			/* desc: pc, base, semaphore addresses, then provider\0name\0args\0 */
-			desc = (char *)data->d_buf + desc_off;
-			end = desc + nh.n_descsz;
-			prov = desc + 3 * addr_sz;
-			if (prov >= end)
-				continue;
-			pname = memchr(prov, '\0', end - prov);
-			if (!pname++ || pname >= end || !memchr(pname, '\0', end - pname))
-				continue;
-			if (asprintf(&line, "%s:%s:%s", path, prov, pname) < 0)
-				return -ENOMEM;
-			if (tracefs_wildcard_match(glob, line))
-				err = strset_take(out, line);
-			else
-				free(line);
-		}
-	}
-	elf_end(e);
-	close(fd);
-	return err;
+	return usdt_notes_foreach(path, usdt_list_visit, &l);
 }
 
 /* ---- per-type parsing (bpftrace's attach point parser) ---- */
@@ -1141,43 +786,37 @@ static int list_tracepoints(struct lrun *r, const struct lap *a)
 	return 0;
 }
 
-/* Function names kprobes can take: available_filter_functions, or the text
- * symbols of /proc/kallsyms when tracefs keeps that file to itself. */
+struct kf_collect {
+	struct strset *out;
+	int err;
+};
+
+static int kf_collect(const char *module, const char *func, void *ctx)
+{
+	struct kf_collect *c = ctx;
+
+	c->err = strset_addf(c->out, "%s", func);
+	return c->err;
+}
+
+/* Function names kprobes can take, from the one list wildcard expansion and the
+ * workbench use (runtime/kfuncs.c): available_filter_functions, else BTF, else
+ * /proc/kallsyms; which one is said when it is not the first. */
 static int kernel_functions(struct lrun *r, const char *glob, struct strset *out)
 {
-	char path[PATH_MAX], line[512], name[256], type;
-	bool from_kallsyms = false;
-	FILE *f = NULL;
-	int err = 0;
+	enum kfuncs_source src = kfuncs_source(false);
+	struct kf_collect c = { out, 0 };
+	int n;
 
-	if (features_has(FEAT_AVAIL_FILTER_FUNCS) &&
-	    !tracefs_path(path, sizeof(path), "available_filter_functions"))
-		f = fopen(path, "re");
-	if (!f) {
-		f = fopen("/proc/kallsyms", "re");
-		from_kallsyms = true;
-		if (!r->warned_ksyms)
-			fprintf(stderr, "WARNING: available_filter_functions is not readable; "
-				"listing kernel functions from /proc/kallsyms\n");
-		r->warned_ksyms = true;
-	}
-	if (!f)
-		return -errno;
-	while (!err && fgets(line, sizeof(line), f)) {
-		if (from_kallsyms) {
-			if (sscanf(line, "%*s %c %255s", &type, name) != 2 ||
-			    (type != 't' && type != 'T'))
-				continue;
-		} else if (sscanf(line, "%255s", name) != 1) {
-			continue;
-		}
-		/* ".part.N" clones cannot be traced; bpftrace hides them too. */
-		if (strstr(name, ".part.") || !tracefs_wildcard_match(glob, name))
-			continue;
-		err = strset_addf(out, "%s", name);
-	}
-	fclose(f);
-	return err;
+	if (src != KFS_FILTER_FUNCS && !r->warned_ksyms)
+		fprintf(stderr, "WARNING: available_filter_functions is not readable; "
+			"listing kernel functions from %s\n", kfuncs_source_name(src));
+	r->warned_ksyms = true;
+	/* "*" would match compiler clones too: bpftrace hides ".part.N" names */
+	n = kfuncs_visit(NULL, glob, false, kf_collect, &c);
+	if (n < 0)
+		return n;
+	return c.err;
 }
 
 static int list_kprobes(struct lrun *r, const struct lap *a)

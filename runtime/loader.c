@@ -12,6 +12,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include "rt_priv.h"
+#include "verifier_explain.h"
 
 #define PROG_SEC_PREFIX "prog/"
 #define LOG_SIZE_DEFAULT 1000000u       /* bpftrace's BPFTRACE_LOG_SIZE */
@@ -161,31 +162,6 @@ static void loader_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
 	dst[i] = '\0';
 }
 
-/* The line of a verifier log that says why: the last one that is not the
- * statistics footer. */
-static void loader_log_reason(const char *log, char *out, size_t len)
-{
-	const char *end = log + strlen(log), *ls, *le = end;
-	size_t n;
-
-	out[0] = '\0';
-	while (le > log) {
-		while (le > log && (le[-1] == '\n' || le[-1] == ' '))
-			le--;
-		ls = le;
-		while (ls > log && ls[-1] != '\n')
-			ls--;
-		if (le > ls && strncmp(ls, "processed ", 10) && strncmp(ls, "verification time", 17) &&
-		    strncmp(ls, "stack depth", 11)) {
-			n = (size_t)(le - ls) < len - 1 ? (size_t)(le - ls) : len - 1;
-			memcpy(out, ls, n);
-			out[n] = '\0';
-			return;
-		}
-		le = ls;
-	}
-}
-
 /* -v shows the logs of all of a clause's programs one after the other. */
 static void loader_log_append(char **acc, const char *log)
 {
@@ -215,16 +191,21 @@ static int loader_log_grow(struct rt *rt, size_t want)
 /* Loads without a log first (the verifier is faster without one), and again with
  * one to explain a rejection. -v logs every load, growing the buffer as needed
  * since a full log makes even a good program fail with ENOSPC. */
-static int loader_load_prog(struct rt *rt, const struct prog_unit *u, struct bpf_insn *insns,
-			    size_t n, char **verifier_log)
+static int loader_load_prog(struct rt *rt, const struct clause_obj *c, const struct prog_unit *u,
+			    struct bpf_insn *insns, size_t n, const struct prog_load_info *li,
+			    char **verifier_log)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, opts);
-	char name[BPF_OBJ_NAME_LEN], reason[256];
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = li->expected_attach_type,
+		    .attach_btf_id = li->attach_btf_id,
+		    .attach_btf_obj_fd = li->attach_btf_obj_fd >= 0 ? li->attach_btf_obj_fd : 0);
+	char name[BPF_OBJ_NAME_LEN], span[256];
+	struct vx_explanation x;
 	const char *probe;
 	size_t size = rt->s->cfg.log_size ? rt->s->cfg.log_size : LOG_SIZE_DEFAULT;
 	int fd, err;
 
-	loader_obj_name(name, u->name);
+	/* bpftool shows this: the probe ("kprobe_vfs_read"), as bpftrace names them. */
+	loader_obj_name(name, u->naps && u->aps[0].full ? u->aps[0].full : u->name);
 	if (!rt->opts.verbose) {
 		fd = bpf_prog_load(u->bpf_prog_type, name, "GPL", insns, n, &opts);
 		if (fd >= 0)
@@ -249,13 +230,56 @@ static int loader_load_prog(struct rt *rt, const struct prog_unit *u, struct bpf
 		loader_log_append(verifier_log, rt->log_buf);
 	if (fd >= 0)
 		return fd;
-	/* Users know the probe, not our program names. */
+	/* Users know the probe and their clause, not our program names: name both,
+	 * say what went wrong in their terms and what to change (verifier_explain). */
 	probe = u->naps && u->aps[0].full ? u->aps[0].full : u->name;
-	loader_log_reason(rt->log_buf, reason, sizeof(reason));
-	if (reason[0])
-		return rt_fail(rt, err, "Error loading program: %s: the verifier rejected it: %s",
-			       probe, reason);
-	return rt_fail(rt, err, "Error loading program: %s: %s", probe, strerror(-err));
+	vx_explain_load(rt->log_buf, err, u->kind, &x);
+	vx_format_span(span, sizeof(span), rt->o ? rt->o->src_name : NULL, &c->loc);
+	vx_format_load(rt->err, sizeof(rt->err), probe, span, &x);
+	return err;
+}
+
+/* The probe kind decides how its programs load (fentry's BTF target, kprobe_multi). */
+static int loader_prepare(struct rt *rt, const struct prog_unit *u, struct prog_load_info *li)
+{
+	const struct probe_ops *ops = probe_ops_find(u->kind);
+	char why[256] = "";
+	int err;
+
+	if (!ops || !ops->prepare)
+		return 0;
+	err = ops->prepare(u, li, why, sizeof(why));
+	if (err)
+		return rt_fail(rt, err, "Error loading program: %s: %s",
+			       u->naps && u->aps[0].full ? u->aps[0].full : u->name,
+			       why[0] ? why : strerror(-err));
+	return 0;
+}
+
+/* Syscall tracepoints as a raw tracepoint program behind a filter (sysraw.c) when
+ * the program allows it and the kernel takes it; -1: load it as compiled. */
+static int loader_load_sysraw(struct rt *rt, const struct prog_unit *u, const struct bpf_insn *insns,
+			      size_t n, struct rt_prog *p)
+{
+	int dir = sysraw_plan(rt, u, insns, n), map, fd;
+	char name[BPF_OBJ_NAME_LEN];
+	struct bpf_insn *v;
+	size_t nv;
+
+	p->sys_raw = SYSRAW_NONE;
+	if (!dir)
+		return -1;
+	map = sysraw_build(u, dir, insns, n, &v, &nv);
+	if (map < 0)
+		return -1;
+	loader_obj_name(name, u->naps && u->aps[0].full ? u->aps[0].full : u->name);
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, name, "GPL", v, nv, NULL);
+	close(map);
+	free(v);
+	if (fd < 0)
+		return -1;
+	p->sys_raw = dir;
+	return fd;
 }
 
 int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *progs,
@@ -271,6 +295,8 @@ int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *prog
 	for (i = 0; i < c->nprogs; i++) {
 		progs[i].unit = &c->progs[i];
 		progs[i].fd = -1;
+		progs[i].li.attach_btf_obj_fd = -1;
+		progs[i].sys_raw = SYSRAW_NONE;
 	}
 	err = loader_elf_open(rt, c, &le);
 	if (err)
@@ -296,7 +322,17 @@ int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *prog
 		err = loader_patch_maps(rt, c->progs[i].name, insns, n);
 		if (err)
 			goto cleanup;
-		fd = loader_load_prog(rt, &c->progs[i], insns, n, verifier_log);
+		err = loader_prepare(rt, &c->progs[i], &progs[i].li);
+		if (err)
+			goto cleanup;
+		fd = loader_load_sysraw(rt, &c->progs[i], insns, n, &progs[i]);
+		if (fd < 0)
+			fd = loader_load_prog(rt, c, &c->progs[i], insns, n, &progs[i].li,
+					      verifier_log);
+		/* the kernel holds its own reference to a module's BTF now */
+		if (progs[i].li.attach_btf_obj_fd >= 0)
+			close(progs[i].li.attach_btf_obj_fd);
+		progs[i].li.attach_btf_obj_fd = -1;
 		if (fd < 0) {
 			err = fd;
 			goto cleanup;

@@ -451,13 +451,48 @@ void hist_render_json(const struct type *t, const void *v, uint64_t div, struct 
 	}
 }
 
+/* Larger bursts are written as they fill up, so memory stays bounded. */
+#define HELD_MAX (64u * 1024)
+
+void output_hold(struct output *o, const char *s, size_t len)
+{
+	if (o->held_len + len > o->held_cap) {
+		size_t cap = o->held_cap ? o->held_cap : 4096;
+		char *p;
+
+		while (cap < o->held_len + len)
+			cap *= 2;
+		p = realloc(o->held, cap);
+		if (!p) {
+			output_release(o);
+			fwrite(s, 1, len, o->out);
+			return;
+		}
+		o->held = p;
+		o->held_cap = cap;
+	}
+	memcpy(o->held + o->held_len, s, len);
+	o->held_len += len;
+	if (o->held_len >= HELD_MAX)
+		output_release(o);
+}
+
+void output_release(struct output *o)
+{
+	if (o->held_len)
+		fwrite(o->held, 1, o->held_len, o->out);
+	o->held_len = 0;
+}
+
 void output_write(struct output *o, const struct sbuf *sb)
 {
+	output_release(o);
 	if (sb->len)
 		fwrite(sb->buf, 1, sb->len, o->out);
 }
 
 void output_line_done(struct output *o)
 {
+	output_release(o);
 	fflush(o->out);
 }

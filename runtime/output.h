@@ -84,6 +84,10 @@ struct output {
 	 * for -e, else the script path), set by the caller; NULL: no location shown. */
 	const char *src_name;
 	const char *src_text;
+	/* Text printf output waiting for the next flush (output_hold): a burst of
+	 * records becomes one write() instead of one per line. */
+	char *held;
+	size_t held_len, held_cap;
 };
 
 struct output *output_text_new(struct session *s, FILE *out);

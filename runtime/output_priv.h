@@ -65,8 +65,12 @@ void hist_render_json(const struct type *t, const void *v, uint64_t div, struct 
 int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *payload,
 		     size_t payload_len, struct sbuf *sb);
 
-/* Shared by the text and JSON sinks: writes sb to o->out. */
+/* Shared by the text and JSON sinks: writes sb to o->out (after what is held). */
 void output_write(struct output *o, const struct sbuf *sb);
+/* Keeps s to be written at the next flush, write or output_release, in order. */
+void output_hold(struct output *o, const char *s, size_t len);
+/* Writes what output_hold kept to o->out (not flushed). */
+void output_release(struct output *o);
 /* Flushes when bpftrace's std::endl would have, or on every write with -B none. */
 void output_line_done(struct output *o);
 

@@ -10,12 +10,20 @@
 
 static void text_attached(struct output *o, int nprobes)
 {
+	output_release(o);
 	fprintf(o->out, "Attaching %d probe%s...\n", nprobes, nprobes == 1 ? "" : "s");
 	output_line_done(o);
 }
 
 static void text_text(struct output *o, enum text_kind kind, const char *s, size_t len)
 {
+	if (kind == TEXT_PRINTF && !o->unbuffered) {
+		/* bytes as bpftrace prints them, written at the event loop's next flush
+		 * (before it sleeps): a line-buffered stream would write() each line */
+		output_hold(o, s, len);
+		return;
+	}
+	output_release(o);
 	if (len)
 		fwrite(s, 1, len, o->out);
 	/* join() is the one message bpftrace ends with a newline itself */
@@ -93,6 +101,7 @@ static void text_value(struct output *o, const struct type *t, const void *data)
 
 static void text_exit_maps_begin(struct output *o)
 {
+	output_release(o);
 	fputs("\n\n", o->out);
 	if (o->unbuffered)
 		fflush(o->out);
@@ -100,6 +109,7 @@ static void text_exit_maps_begin(struct output *o)
 
 static void text_lost_events(struct output *o, uint64_t n)
 {
+	output_release(o);
 	fprintf(o->out, "Lost %" PRIu64 " events\n", n);
 	output_line_done(o);
 }
@@ -154,7 +164,8 @@ static void text_helper_error(struct output *o, const char *helper, int64_t retc
 /* Messages go to stderr like bpftrace's LOG(), never into the program's output. */
 static void text_message(struct output *o, enum msg_level lvl, const char *text)
 {
-	(void)o;
+	/* what the program printed before this message reaches the terminal first */
+	output_line_done(o);
 	switch (lvl) {
 	case MSG_WARNING:
 		fprintf(stderr, "WARNING: %s\n", text);
@@ -169,14 +180,15 @@ static void text_message(struct output *o, enum msg_level lvl, const char *text)
 
 static void text_flush(struct output *o)
 {
-	fflush(o->out);
+	output_line_done(o);
 }
 
 static void text_destroy(struct output *o)
 {
 	if (!o)
 		return;
-	fflush(o->out);
+	output_line_done(o);
+	free(o->held);
 	free(o);
 }
 

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "rt_priv.h"
+#include "verifier_explain.h"
 
 #define RB_BYTES_MIN (64u * 4096u)
 
@@ -122,11 +123,12 @@ static unsigned rt_ringbuf_bytes(const struct rt *rt, const struct map_decl *d)
 	unsigned long want, sz = RB_BYTES_MIN;
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (d->max_entries && !(d->max_entries & (d->max_entries - 1)) &&
-	    d->max_entries % page == 0)
-		return d->max_entries;
+	/* The compiler's size (the pages of one CPU) is a floor: bpftrace gives every
+	 * CPU that many pages, and a smaller ring loses records in bursts. */
 	want = (unsigned long)(rt->s->cfg.perf_rb_pages ? rt->s->cfg.perf_rb_pages : 64) *
 	       page * rt->ncpus_possible;
+	if (d->max_entries > want)
+		want = d->max_entries;
 	while (sz < want && sz < (1ul << 30))
 		sz <<= 1;
 	return sz;
@@ -173,9 +175,14 @@ static int rt_map_create(struct rt *rt, const struct map_decl *d)
 		      (rt->s->cfg.map_keys_max ? rt->s->cfg.map_keys_max : 4096) : 1;
 	rt_map_name(name, d->name ? d->name : "map");
 	fd = bpf_map_create(type, name, key, val, max, NULL);
-	if (fd < 0)
-		return rt_fail(rt, fd, "maps: creating %s (key %u, value %u, %u entries): %s",
-			       d->name, key, val, max, strerror(-fd));
+	if (fd < 0) {
+		struct vx_explanation x;
+
+		/* EPERM here is the first sign of no root, or of a memlock limit */
+		vx_explain_map_create(fd, &x);
+		return rt_fail(rt, fd, "maps: creating %s (key %u, value %u, %u entries): %s: %s. %s",
+			       d->name, key, val, max, strerror(-fd), x.what, x.fix);
+	}
 	return fd;
 }
 
@@ -295,19 +302,43 @@ int rt_prog_attach(struct rt *rt, const struct rt_prog *p, const struct attach_p
 	struct rt_links tmp = {0};
 	char why[256] = "";
 	struct attach_ctx ctx = {
-		.prog_fd = p->fd, .ap = ap, .cpus = rt->cpus, .ncpus = rt->ncpus,
+		.prog_fd = p->fd, .unit = p->unit, .ap_index = (int)(ap - p->unit->aps),
+		.li = &p->li, .ap = ap, .cpus = rt->cpus, .ncpus = rt->ncpus,
+		.pid = rt->s->cfg.target_pid > 0 ? rt->s->cfg.target_pid : rt->child_pid,
 		.err = why, .errlen = sizeof(why),
 	};
 	int err;
 
+	if (p->sys_raw) {
+		/* one raw tracepoint link serves every attach point of the program */
+		if (ap != &p->unit->aps[0])
+			return 0;
+		err = sysraw_attach(p->sys_raw, p->fd);
+		if (err < 0)
+			return rt_fail(rt, err, "Error attaching probe: %s: %s", ap->full,
+				       strerror(-err));
+		if (links_push(out, err, -1)) {
+			close(err);
+			return rt_fail(rt, -ENOMEM, "Error attaching probe: %s: out of memory",
+				       ap->full);
+		}
+		return 0;
+	}
 	if (!ops)
 		return rt_fail(rt, -EOPNOTSUPP, "Error attaching probe: %s: probe type not supported",
 			       ap->full);
 	err = ops->attach(&ctx, &tmp);
+	for (int i = 0; !err && ops->run && i < tmp.n; i++)
+		tmp.v[i].run_ops = ops;
 	if (!err)
 		err = links_move(out, &tmp);
 	if (err) {
 		links_close(&tmp, &rt->reaper);
+		/* A wildcard's match the kernel will not probe is skipped, as in bpftrace. */
+		if (ap->wildcard && err != -ENOMEM && err != -EMFILE && err != -ENFILE) {
+			rt_msg(rt, MSG_WARNING, "%s%s%s, skipping.", ap->full, why[0] ? ": " : "", why);
+			return 0;
+		}
 		return rt_fail(rt, err, "Error attaching probe: %s%s%s", ap->full,
 			       why[0] ? ": " : "", why);
 	}

@@ -13,6 +13,8 @@ struct ring_buffer;
 struct rt_prog {
 	const struct prog_unit *unit;   /* borrowed from the clause_obj */
 	int fd;
+	struct prog_load_info li;       /* how it was loaded (probe_ops.prepare) */
+	int sys_raw;                    /* SYSRAW_*: syscall tracepoints on one raw tp link */
 };
 
 struct rt_clause {
@@ -61,6 +63,7 @@ struct rt {
 	size_t fmt_buf_len;
 	char *log_buf;                  /* verifier log */
 	size_t log_buf_len;
+	bool sysraw_off;                /* load syscall tracepoints as perf events only */
 	char err[512];
 };
 
@@ -74,6 +77,22 @@ void rt_msg(struct rt *rt, enum msg_level lvl, const char *fmt, ...)
 /* loader.c: loads the programs of c into progs[] (c->nprogs entries). */
 int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *progs,
 		       char **verifier_log);
+
+/* sysraw.c: syscall tracepoints as one raw sys_enter/sys_exit tracepoint link. */
+struct bpf_insn;
+enum { SYSRAW_NONE, SYSRAW_ENTER, SYSRAW_EXIT };
+/* How unit u (its relocated instructions) can load: SYSRAW_NONE (as compiled),
+ * or behind a syscall filter on the raw sys_enter/sys_exit tracepoint. */
+int sysraw_plan(const struct rt *rt, const struct prog_unit *u, const struct bpf_insn *insns,
+		size_t n);
+/* u's filter prologue + insns into *out (malloc'd). Returns the filter map's fd,
+ * to close once the program is loaded, or -errno. */
+int sysraw_build(const struct prog_unit *u, int dir, const struct bpf_insn *insns, size_t n,
+		 struct bpf_insn **out, size_t *nout);
+/* The raw tracepoint link of a program loaded that way, or -errno. */
+int sysraw_attach(int dir, int prog_fd);
+/* Would raw and perf-event programs share a syscall tracepoint among cs[]? */
+bool sysraw_mixed(struct rt_clause **cs, int n);
 
 /* events.c: the ring buffer callback (ctx is the rt). */
 int events_dispatch(void *ctx, void *data, size_t size);

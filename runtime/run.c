@@ -246,6 +246,18 @@ static int run_load(struct rt *rt, struct clause_obj **objs, struct rt_clause **
 		free(log);
 		log = NULL;
 	}
+	if (!err && sysraw_mixed(cs, n)) {
+		/* keep script order on a shared syscall tracepoint: perf events for all */
+		rt->sysraw_off = true;
+		for (i = 0; i < n && !err; i++) {
+			rt_clause_free(rt, cs[i]);
+			cs[i] = NULL;
+			err = rt_clause_load(rt, objs[i], &cs[i], &log);
+			rejected = err && log;
+			free(log);
+			log = NULL;
+		}
+	}
 	if (err)
 		rt_msg(rt, MSG_ERROR, "%s%s", rt_strerror(rt),
 		       rejected && !rt->opts.verbose ? " (try -v for the verifier log)" : "");
@@ -263,6 +275,35 @@ static int run_trigger(struct rt *rt, struct rt_clause **cs, int n, enum probe_k
 			return err;
 		}
 	}
+	return 0;
+}
+
+/* Probes that run when asked (iter) run once after BEGIN; their records are
+ * printed and the run ends, as bpftrace ends after iterating. */
+static int run_on_demand(struct rt *rt, struct rt_clause **cs, int n)
+{
+	char why[256] = "";
+	bool ran = false;
+	int i, j, r = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < cs[i]->links.n; j++) {
+			const struct rt_link *l = &cs[i]->links.v[j];
+
+			if (!l->run_ops || !l->run_ops->run)
+				continue;
+			r = l->run_ops->run(l, why, sizeof(why));
+			if (r < 0)
+				return rt_fail(rt, r, "Error running iterator: %s", why);
+			ran = true;
+			while ((r = events_consume(rt)) == 1 && !rt->stop)
+				;
+			if (r < 0)
+				return r;
+		}
+	}
+	if (ran)
+		rt_request_stop(rt, RT_STOP_EXIT);
 	return 0;
 }
 
@@ -291,12 +332,22 @@ int rt_run_oneshot(struct rt *rt, struct clause_obj **objs, int n)
 		rt->o->ops->attached(rt->o, nprobes);
 	if (rt->o->ops->flush)
 		rt->o->ops->flush(rt->o);
-	if (rt_attach_all(rt, cs, n)) {
+	/* BEGIN runs before the other probes attach, as in bpftrace 0.17, so no
+	 * interval or tracepoint can fire ahead of it. */
+	if (run_trigger(rt, cs, n, PK_BEGIN))
+		goto cleanup;
+	/* BEGIN ran in this thread: its records are there without waiting for epoll. */
+	r = events_consume(rt);
+	if (rt->o->ops->flush)
+		rt->o->ops->flush(rt->o);       /* printed before the loop sleeps */
+	if (!rt->stop && rt_attach_all(rt, cs, n)) {
 		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
 		goto cleanup;
 	}
 	attached = true;
-	if (getenv(NOTIFY_ENV)) {
+	/* a BEGIN that called exit() ends the run before anything attaches: no notice,
+	 * as with bpftrace */
+	if (!rt->stop && getenv(NOTIFY_ENV)) {
 		/* stderr, as bpftrace: stdout may be piped into a JSON reader */
 		fprintf(stderr, "%s\n", NOTIFY_ENV);
 	}
@@ -304,10 +355,8 @@ int rt_run_oneshot(struct rt *rt, struct clause_obj **objs, int n)
 		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
 		goto cleanup;
 	}
-	if (run_trigger(rt, cs, n, PK_BEGIN))
-		goto cleanup;
-	/* BEGIN ran in this thread: its records are there without waiting for epoll. */
-	r = events_consume(rt);
+	if (r >= 0 && !rt->stop)
+		r = run_on_demand(rt, cs, n);
 	while (r >= 0 && !rt->stop)
 		r = rt_poll(rt, -1);
 	if (r < 0)

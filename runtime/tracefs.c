@@ -13,6 +13,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "cgroup.h"
+#include "fallback.h"
+#include "kinfo_user.h"
 #include "tracefs.h"
 
 #define TRACEFS_MAIN "/sys/kernel/tracing"
@@ -522,4 +525,7 @@ static int tracefs_tp_glob(const char *cat_glob, const char *event_glob, tp_visi
 const struct kinfo_ops tracefs_kinfo = {
 	.tp_format = tracefs_tp_format,
 	.tp_glob = tracefs_tp_glob,
+	KINFO_USER_OPS,
+	KINFO_KERNEL_OPS,
+	.cgroup_id = cgroup_id_of_path,
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "compile.h"
@@ -15,7 +16,9 @@
 #include "../runtime/output.h"
 #include "../runtime/rt.h"
 #include "../runtime/symbols.h"
+#include "../runtime/tools.h"
 #include "../runtime/tracefs.h"
+#include "../ui/ui.h"
 
 #define BPFDECK_VERSION "v0.1"
 
@@ -24,6 +27,7 @@ enum opt_id {
 	OPT_INCDIR = 'I', OPT_LIST = 'l', OPT_PID = 'p', OPT_CMD = 'c', OPT_QUIET = 'q',
 	OPT_HELPERS = 'k', OPT_VERSION = 'V', OPT_VERBOSE = 'v', OPT_DEBUG = 'd',
 	OPT_INCLUDE = 256, OPT_USDT_FILE, OPT_UNSAFE, OPT_INFO, OPT_NO_WARNINGS,
+	OPT_SCRIPT_UI = 'i', OPT_SESSION = 300, OPT_BATCH,
 };
 
 struct flag {
@@ -43,7 +47,7 @@ static const struct flag flags[] = {
 	{ "-h, --help", "show this help message", OPT_HELP, "help", 0, false },
 	{ "-I DIR", "add the directory to the include search path", OPT_INCDIR, NULL, 1, false },
 	{ "--include FILE", "add an #include file before preprocessing", OPT_INCLUDE, "include", 1, false },
-	{ "-l [search]", "list probes", OPT_LIST, NULL, 0, false },
+	{ "-l [search]", "list probes (-l tools: the bundled tools)", OPT_LIST, NULL, 0, false },
 	{ "-p PID", "enable USDT probes on PID", OPT_PID, NULL, 1, false },
 	{ "-c 'CMD'", "run CMD and enable USDT probes on resulting process", OPT_CMD, NULL, 1, false },
 	{ "--usdt-file-activation", "activate usdt semaphores based on file path", OPT_USDT_FILE,
@@ -56,6 +60,11 @@ static const struct flag flags[] = {
 	{ "-kk", "check all bpf helper functions", 0, NULL, 0, false },
 	{ "-V, --version", "bpfdeck version", OPT_VERSION, "version", 0, false },
 	{ "--no-warnings", "disable all warning messages", OPT_NO_WARNINGS, "no-warnings", 0, false },
+	{ "-i FILE.bt", "open the script in the workbench instead of running it", OPT_SCRIPT_UI,
+	  NULL, 1, false },
+	{ "--session FILE", "open the workbench on a saved session", OPT_SESSION, "session", 1, false },
+	{ "--batch FILE|-", "run workbench prompt lines (clauses, :commands) without a screen",
+	  OPT_BATCH, "batch", 1, false },
 	{ "-v", "verbose messages (the raw verifier log on a rejection)", OPT_VERBOSE, NULL, 0, true },
 	{ "-d", "(dry run) print the AST and the LLVM IR", OPT_DEBUG, NULL, 0, true },
 };
@@ -75,7 +84,9 @@ static void usage(FILE *out)
 	fprintf(out, "USAGE:\n"
 		"    bpfdeck [options] filename\n"
 		"    bpfdeck [options] - <stdin input>\n"
-		"    bpfdeck [options] -e 'program'\n\n"
+		"    bpfdeck [options] -e 'program'\n"
+		"    bpfdeck [options] tool NAME [args]  (a bundled tool; bpfdeck -l tools lists them)\n"
+		"    bpfdeck                      (the workbench, on the default session)\n\n"
 		"OPTIONS:\n");
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass)
@@ -102,6 +113,8 @@ static void usage(FILE *out)
 
 struct cli {
 	const char *expr, *file, *output, *cmd, *list_pattern;
+	const char *tool;       /* bpfdeck tool NAME [args] */
+	const char *session, *script_ui, *batch;    /* the workbench */
 	bool list, info, debug, verbose, quiet, json, unsafe, no_warnings;
 	int helper_level;
 	int pid;
@@ -128,7 +141,8 @@ static unsigned env_uint(const char *name, unsigned def)
 	return n;
 }
 
-static char *read_file(FILE *f)
+/* The whole file: *lenp bytes, which may hold NULs (the parser reports them). */
+static char *read_file(FILE *f, size_t *lenp)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -140,6 +154,7 @@ static char *read_file(FILE *f)
 			buf = realloc(buf, cap *= 2);
 	}
 	buf[len] = 0;
+	*lenp = len;
 	return buf;
 }
 
@@ -183,6 +198,7 @@ static void parse_args(int argc, char **argv, struct cli *c)
 			longopts[nl++] = (struct option){ f->long_name, f->has_arg, NULL, f->id };
 	}
 	longopts[nl] = (struct option){ 0 };
+again:
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_BUFFER:
@@ -223,30 +239,64 @@ static void parse_args(int argc, char **argv, struct cli *c)
 		case OPT_UNSAFE: c->unsafe = true; break;
 		case OPT_INFO: c->info = true; break;
 		case OPT_NO_WARNINGS: c->no_warnings = true; break;
+		case OPT_SCRIPT_UI: {
+			/* bpftrace has no -i: anything but a script stays a bad flag there */
+			size_t l = strlen(optarg);
+			struct stat st;
+
+			if ((l < 3 || strcmp(optarg + l - 3, ".bt")) &&
+			    (stat(optarg, &st) || !S_ISREG(st.st_mode))) {
+				fprintf(stderr, "%s: invalid option -- 'i'\n", argv[0]);
+				usage(stderr);
+				exit(1);
+			}
+			c->script_ui = optarg;
+			break;
+		}
+		case OPT_SESSION: c->session = optarg; break;
+		case OPT_BATCH: c->batch = optarg; break;
 		default:
 			usage(stderr);
 			exit(1);
 		}
 	}
 	if (c->list) {
-		if (optind < argc)
+		if (optind < argc && !c->list_pattern) {
 			c->list_pattern = argv[optind++];
+			/* as with bpftrace's GNU getopt, options may follow: -l 'usdt:*' -p PID */
+			if (optind < argc)
+				goto again;
+		}
 		return;
 	}
 	if (!c->expr && optind < argc)
 		c->file = argv[optind++];
+	if (!c->expr && c->file && !strcmp(c->file, "tool")) {
+		/* bpfdeck [options] tool NAME [args]: the args are the tool's $1, $2... */
+		c->file = NULL;
+		if (optind >= argc) {
+			fprintf(stderr, "USAGE: bpfdeck [options] tool NAME [args]\n"
+				"The tools (bpfdeck -l tools):\n");
+			tools_list(stderr);
+			exit(1);
+		}
+		c->tool = argv[optind++];
+	}
 	c->argc = argc - optind;
 	c->argv = argv + optind;
 }
 
 static int list_probes(struct cli *c)
 {
+	if (c->list_pattern && !strcmp(c->list_pattern, "tools"))
+		return tools_list(stdout) < 0 ? 1 : 0;
 	if (c->list_pattern && strpbrk(c->list_pattern, "\n\t\r\\")) {
 		fprintf(stderr, "ERROR: invalid character in search expression\n");
 		return 1;
 	}
-	return listing_print(c->list_pattern ? c->list_pattern : (c->expr ? c->expr : NULL),
-			     c->verbose, stdout) < 0 ? 1 : 0;
+	/* -p: uprobes and USDT probes of that process's files */
+	return listing_print_pid(c->list_pattern ? c->list_pattern : (c->expr ? c->expr : NULL),
+				 c->verbose, c->pid, stdout) < 0 ? 1 : 0;
 }
 
 struct stack_ctx {
@@ -280,7 +330,9 @@ int main(int argc, char **argv)
 	struct rt_opts ropts = { 0 };
 	const char *filename;
 	FILE *out = stdout;
-	char *source = NULL;
+	char *source = NULL, *shown = NULL;
+	size_t source_len = 0;
+	bool workbench = false;
 	struct timespec ts;
 	int status = 1, n = 0;
 
@@ -291,11 +343,31 @@ int main(int argc, char **argv)
 	}
 	if (c.list)
 		return list_probes(&c);
+	if (c.tool) {
+		static struct tool_info tool;
+		char why[256];
+		int err = tools_resolve(c.tool, &tool, why, sizeof(why));
+
+		if (err == -ENOENT) {
+			fprintf(stderr, "ERROR: no tool named '%s' (bpfdeck -l tools lists them)\n", c.tool);
+			return 1;
+		}
+		if (err == -ENOTSUP) {
+			fprintf(stderr, "ERROR: tool %s needs %s\n", c.tool, why);
+			return 1;
+		}
+		if (c.argc < tools_required_args(&tool)) {
+			fprintf(stderr, "USAGE: %s\n", tool.usage);
+			return 1;
+		}
+		c.file = tool.path;
+	}
 	if (c.expr) {
 		source = strdup(c.expr);
+		source_len = strlen(c.expr);
 		filename = "stdin";
 	} else if (c.file && !strcmp(c.file, "-")) {
-		source = read_file(stdin);
+		source = read_file(stdin, &source_len);
 		filename = "stdin";
 	} else if (c.file) {
 		FILE *f = fopen(c.file, "r");
@@ -304,12 +376,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ERROR: failed to open file '%s': %s\n", c.file, strerror(errno));
 			return 1;
 		}
-		source = read_file(f);
+		source = read_file(f, &source_len);
 		fclose(f);
 		filename = c.file;
 	} else {
-		usage(stderr);
-		return 1;
+		/* no program: the workbench */
+		workbench = true;
+		source = strdup("");
+		filename = "stdin";
 	}
 
 	cfg.strlen = env_uint("BPFTRACE_STRLEN", 64);
@@ -319,6 +393,7 @@ int main(int argc, char **argv)
 	}
 	cfg.map_keys_max = env_uint("BPFTRACE_MAP_KEYS_MAX", 4096);
 	cfg.max_probes = env_uint("BPFTRACE_MAX_PROBES", 512);
+	cfg.max_bpf_progs = env_uint("BPFTRACE_MAX_BPF_PROGS", 512);
 	cfg.cat_bytes_max = env_uint("BPFTRACE_CAT_BYTES_MAX", 10240);
 	cfg.perf_rb_pages = env_uint("BPFTRACE_PERF_RB_PAGES", 64);
 	cfg.log_size = env_uint("BPFTRACE_LOG_SIZE", 1000000);
@@ -330,6 +405,13 @@ int main(int argc, char **argv)
 	cfg.argc = c.argc;
 	cfg.argv = c.argv;
 
+	if (workbench || c.session || c.script_ui || c.batch) {
+		struct ui_opts uo = { .session = c.session, .script = c.script_ui, .batch = c.batch,
+				      .argv0 = argv[0] };
+
+		free(source);
+		return c.batch ? ui_batch(&cfg, &uo) : ui_main(&cfg, &uo);
+	}
 	if (c.output) {
 		out = fopen(c.output, "w");
 		if (!out) {
@@ -363,9 +445,19 @@ int main(int argc, char **argv)
 
 	d.filename = filename;
 	d.source = source;
+	if (memchr(source, '\0', source_len)) {
+		/* caret lines read the source as a C string: show NULs as blanks */
+		shown = malloc(source_len + 1);
+		if (shown) {
+			for (size_t i = 0; i < source_len; i++)
+				shown[i] = source[i] ? source[i] : ' ';
+			shown[source_len] = '\0';
+			d.source = shown;
+		}
+	}
 	d.out = stderr;
 	d.no_warnings = c.no_warnings;
-	prog = parse_program(source, filename, &d);
+	prog = parse_program_len(source, source_len, filename, &d);
 	if (!prog || d.nerrors)
 		goto out;
 	if (c.debug)
@@ -383,7 +475,7 @@ int main(int argc, char **argv)
 	}
 	compile_prepass(s, prog);
 	clauses = calloc(prog->probes.n + 1, sizeof(*clauses));
-	for (int i = 0; i < prog->probes.n; i++) {
+	for (int i = 0; i < prog->probes.n && d.nerrors <= DIAG_MAX_ERRORS; i++) {
 		if (compile_clause(s, prog, prog->probes.v[i], i, &clauses[n], &d, c.debug ? stdout : NULL))
 			continue;
 		n++;
@@ -394,6 +486,9 @@ int main(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
+	/* user stacks: follow mmaps, so processes that exit at once still resolve */
+	if (session_map_find(s, "__user_pids"))
+		symbols_track_start(o->syms);
 	rt_signals_catch(rt);
 	status = rt_run_oneshot(rt, clauses, n);
 out:
@@ -408,6 +503,7 @@ out:
 	program_free(prog);
 	session_free(s);
 	free(source);
+	free(shown);
 	if (out != stdout)
 		fclose(out);
 	return status;

@@ -271,6 +271,7 @@ class Runner:
             os.symlink(os.path.abspath(aotrt), self.aotrt)
             self.has_aotrt = True
         self.pidof = find_tool("pidof")
+        self.scale = args.time_scale
         self._info = None
         self.kernel = platform.release()
 
@@ -298,6 +299,37 @@ class Runner:
             return self.has_aotrt
         return FEATURES[name] in self.info()
 
+    # Probe types a test attaches, as they open a clause or an attach point: at
+    # the start of a program, after '}' or ',' or a quote (RUN -e '...', -l "...").
+    KERNEL_PROBES = re.compile(
+        r"""(?:^|[}\n,'"]\s*)(kprobe|kretprobe|kr|k|kfunc|kretfunc|fr|f|fentry|fexit):""")
+    KERNEL_KIND = {"kprobe": "kprobe", "kretprobe": "kprobe", "k": "kprobe",
+                   "kr": "kprobe", "kfunc": "kfunc", "kretfunc": "kfunc",
+                   "f": "kfunc", "fr": "kfunc", "fentry": "kfunc", "fexit": "kfunc"}
+
+    def kernel_cannot(self, test):
+        """Why this kernel cannot run the test's kprobes/kfuncs, from the binary's
+        own `--info` lines "  kprobe: no (REASON)" (bpfdeck attaches either kind
+        with the other, so only both missing counts); None to run it. Tests that
+        expect an error run anyway: their message comes first."""
+        if test.will_fail:
+            return None
+        text = test.prog or test.run or ""
+        for m in re.finditer(r"runtime/scripts/\S+", text):
+            try:
+                with open(os.path.join(self.root, m.group(0)), encoding="utf-8") as f:
+                    text += "\n" + f.read()
+            except OSError:
+                pass
+        kinds = set(self.KERNEL_KIND[m.group(1)]
+                    for m in self.KERNEL_PROBES.finditer(text))
+        if not kinds:
+            return None
+        missing = dict(re.findall(r"^  (kprobe|kfunc): no \((.*)\)$", self.info(), re.M))
+        if "kprobe" in missing and "kfunc" in missing:
+            return "; ".join("%s: no (%s)" % (k, missing[k]) for k in sorted(kinds))
+        return None
+
     def check_requires(self, test, log):
         env = {"PATH": "%s:%s" % (self.bindir, os.environ.get("PATH", ""))}
         for req in test.requires:
@@ -316,6 +348,9 @@ class Runner:
                 kill_group(p.pid, signal.SIGKILL)
             if rc != 0:
                 return Result("SKIP", "REQUIRES %s" % req)
+        why = self.kernel_cannot(test)
+        if why:
+            return Result("SKIP", "kernel: %s" % why)
         for name, neg in test.features:
             have = self.has_feature(name)
             if have == neg:
@@ -378,7 +413,7 @@ class Runner:
                 while self.pidof_first(child_name) is None:
                     time.sleep(BEFORE_POLL)
                     waited += BEFORE_POLL
-                    if waited > test.timeout:
+                    if waited > test.timeout * self.scale:
                         log.append("timed out waiting for BEFORE process %r"
                                    % child_name)
                         return Result("FAIL", "BEFORE process %s did not appear"
@@ -413,7 +448,7 @@ class Runner:
             groups.append(proc.pid)
             fd = proc.stdout.fileno()
             os.set_blocking(fd, False)
-            deadline = start + ATTACH_TIMEOUT
+            deadline = start + ATTACH_TIMEOUT * self.scale
             attached = False
             eof = False
             scan_from = 0
@@ -449,7 +484,7 @@ class Runner:
                         scan_from = nl + 1
                         if line == NOTIFY_LINE:
                             attached = True
-                            deadline = time.monotonic() + test.timeout
+                            deadline = time.monotonic() + test.timeout * self.scale
                             log.append("attached after %.2fs" %
                                        (time.monotonic() - start))
                             if test.after:
@@ -712,6 +747,10 @@ def main():
     ap.add_argument("--filter", action="append", default=[],
                     help="glob over suite.NAME (repeatable; any may match)")
     ap.add_argument("--log-dir", help="keep each test's output in this directory")
+    ap.add_argument("--time-scale", type=float,
+                    default=float(os.environ.get("BPFDECK_TEST_TIME_SCALE", "1")),
+                    help="multiply the attach timeout and each TIMEOUT by this (an "
+                         "emulated machine is slower; default $BPFDECK_TEST_TIME_SCALE or 1)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print the output of failing tests")
     ap.add_argument("--check-helpers", action="store_true",

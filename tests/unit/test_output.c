@@ -760,6 +760,63 @@ static void test_printf(void)
 	check_str("printf truncated text", out, "4294");
 }
 
+/* Values of the function families (lang/fn_*.c) ------------------------------------ */
+
+static void test_fn_values(void)
+{
+	uint8_t data[64] = { 0 }, payload[128] = { 0 };
+	struct fmt_decl f = { 0 };
+	char out[256];
+	int fid;
+
+	/* print(strerror(2)) -> No such file or directory; JSON unquoted (as bpftrace) */
+	put_u64(data, 0, 2);
+	check_str("strerror", fmt_value(type_simple(A, TY_STRERROR), data),
+		  "No such file or directory");
+	check_value("strerror json", output_json_new, type_simple(A, TY_STRERROR), data,
+		    "{\"type\": \"value\", \"data\": No such file or directory}\n");
+	/* print(ksym(0)), print(usym(0)): bpftrace streams a null (void *) as "0" */
+	put_u64(data, 0, 0);
+	check_str("ksym 0", fmt_value(type_simple(A, TY_KSYM), data), "0");
+	check_str("usym 0", fmt_value(type_simple(A, TY_USYM), data), "0");
+	/* cgroup_path(id, "nomatch"): no hierarchy matches the filter -> empty */
+	fid = session_fmt_add(sess, FMT_CGROUP_PATH, "nomatch", NULL, 1, 1);
+	put_u64(data, 0, 1);
+	put_u64(data, 8, fid);
+	check_str("cgroup_path filtered", fmt_value(type_simple(A, TY_CGROUP_PATH), data), "");
+
+	/* printf("[%r][%rx][%rh][%5r][%rhh][%rxx]\n", $b x6) of $b = buf("A\x01z", 3):
+	 * [A\x01z][\x41\x01\x7a][41 01 7a][%5r][41 01 7ah][\x41\x01\x7ax] */
+	{
+		struct type *b = type_buffer(A, 3);
+		struct type *all[6] = { b, b, b, b, b, b };
+
+		f.args = type_tuple(A, all, 6);
+	}
+	f.kind = FMT_PRINTF;
+	f.text = "[%r][%rx][%rh][%5r][%rhh][%rxx]\n";
+	for (int i = 0; i < 6; i++) {
+		payload[f.args->fields[i].offset] = 3;
+		memcpy(payload + f.args->fields[i].offset + 4, "A\x01z", 3);
+	}
+	format_printf(NULL, &f, payload, f.args->size, out, sizeof(out));
+	check_str("printf %rx %rh", out,
+		  "[A\\x01z][\\x41\\x01\\x7a][41 01 7a][%5r][41 01 7ah][\\x41\\x01\\x7ax]\n");
+	/* printf("%rz %s\n", buf("a", 1), "x") -> "az x": %r, then a literal z */
+	{
+		struct type *all[2] = { type_buffer(A, 1), type_string(A, 2) };
+
+		memset(payload, 0, sizeof(payload));
+		f.args = type_tuple(A, all, 2);
+		f.text = "%rz %s\n";
+		payload[f.args->fields[0].offset] = 1;
+		payload[f.args->fields[0].offset + 4] = 'a';
+		put_str(payload, f.args->fields[1].offset, "x");
+		format_printf(NULL, &f, payload, f.args->size, out, sizeof(out));
+		check_str("printf %rz", out, "az x\n");
+	}
+}
+
 /* Other sink messages ----------------------------------------------------------- */
 
 static void test_messages(void)
@@ -1261,6 +1318,7 @@ int main(void)
 	test_stats();
 	test_values();
 	test_printf();
+	test_fn_values();
 	test_messages();
 	test_kernel();
 	session_free(sess);

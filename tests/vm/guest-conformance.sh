@@ -1,0 +1,24 @@
+#!/bin/sh
+# guest-conformance: runs inside a kernel-VM guest (run-vm.sh), as one of several
+# guests sharing a queue of corpus suites.
+#   guest-conformance.sh QUEUE_DIR "SUITE..." RUN.PY-ARGS...
+# Takes suites in the order given, each that no other guest took first (mkdir on
+# the read-write share is the lock), and runs tests/conformance/run.py on it;
+# QUEUE_DIR/SUITE/out gets the output and QUEUE_DIR/SUITE/rc the exit status.
+# A quiet guest lacks the background activity the corpus takes for granted (a
+# page fault, a read, a context switch every so often): a small loop provides it.
+queue=$1
+suites=$2
+shift 2
+runpy=$(dirname "$0")/../conformance/run.py
+( while :; do /bin/true; /bin/sleep 0.2; done ) >/dev/null 2>&1 &
+noise=$!
+for s in $suites; do
+	mkdir "$queue/$s" 2>/dev/null || continue
+	echo "guest $(hostname): suite $s"
+	python3 "$runpy" "$@" --suite "$s" >"$queue/$s/out" 2>&1
+	echo $? >"$queue/$s/rc"
+	tail -n 1 "$queue/$s/out"
+done
+kill "$noise" 2>/dev/null
+exit 0

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# run-corpus: the conformance corpus inside kernel-VM guests, several at once.
+#   run-corpus.sh --bpfdeck BIN --root CROOT --share DIR --out DIR [--jobs N]
+#                 [--suites "S..."] [--time-scale F] [--expected-dir DIR]
+# Boots --jobs guests (run-vm.sh) that take suites from one queue (largest first),
+# then merges their results like one run.py run: a line per test, REGRESSION lines
+# against tests/conformance/expected-pass-vm-<kernel major.minor>.txt, and the
+# summary "N passed, N failed, N skipped". Exit status 1 on a regression or a suite
+# that did not finish, 77 when no guest can be started here.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+jobs=${BPFDECK_VM_JOBS:-2}
+scale=${BPFDECK_VM_TIME_SCALE:-3}
+expected_dir=$src/tests/conformance
+# Largest first, so the guests finish close together.
+suites="call probe usdt basic builtin json-output array pointers tuples variable uprobe"
+suites="$suites struct signed_ints file-output precedence signals intcast"
+bpfdeck= root= share= out=
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--bpfdeck) bpfdeck=$2; shift 2 ;;
+	--root) root=$2; shift 2 ;;
+	--share) share=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
+	--suites) suites=$2; shift 2 ;;
+	--time-scale) scale=$2; shift 2 ;;
+	--expected-dir) expected_dir=$2; shift 2 ;;
+	*) echo "run-corpus: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$bpfdeck" ] && [ -n "$root" ] && [ -n "$share" ] && [ -n "$out" ] || {
+	echo "usage: run-corpus.sh --bpfdeck BIN --root CROOT --share DIR --out DIR" >&2; exit 2; }
+
+kernel=$("$here/run-vm.sh" --print-kernel) || exit $?
+kver=${kernel##*/vmlinuz-}
+series=$(echo "$kver" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+expected=$expected_dir/expected-pass-vm-$series.txt
+if [ ! -f "$expected" ]; then
+	echo "SKIP: kernel-VM tier: no expected-pass list for Linux $series ($expected)" >&2
+	exit 77
+fi
+
+rm -rf "$out"
+mkdir -p "$out/queue" "$out/logs"
+start=$(date +%s)
+pids=()
+for i in $(seq 1 "$jobs"); do
+	"$here/run-vm.sh" --kernel "$kernel" --smp 2 --memory 2G --timeout 2400 -w "$share" \
+		-l "$out/console-$i.txt" -C "$root" -- \
+		"$here/guest-conformance.sh" "$out/queue" "$suites" \
+		--bpftrace "$bpfdeck" --root "$root" --expected "$expected" \
+		--log-dir "$out/logs" --time-scale "$scale" >"$out/guest-$i.txt" 2>&1 &
+	pids+=($!)
+done
+skipped=0 failed=0
+for i in "${!pids[@]}"; do
+	wait "${pids[$i]}"
+	rc=$?
+	if [ $rc = 77 ]; then
+		skipped=$((skipped + 1))
+		tail -n 1 "$out/guest-$((i + 1)).txt" >&2
+	elif [ $rc != 0 ]; then
+		echo "run-corpus: guest $((i + 1)) exited $rc:" >&2
+		grep -v '^\[' "$out/guest-$((i + 1)).txt" | tail -n 20 >&2
+		failed=1
+	fi
+done
+[ "$skipped" = "$jobs" ] && exit 77
+
+pass=0 fail=0 skip=0 regressions=0
+for s in $suites; do
+	if [ ! -f "$out/queue/$s/rc" ]; then
+		echo "INCOMPLETE suite $s (no guest finished it)"
+		failed=1
+		continue
+	fi
+	grep -E '^(PASS|FAIL|SKIP|REGRESSION|NEW-PASS) ' "$out/queue/$s/out"
+	set -- $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+		"$out/queue/$s/out" | tail -n 1)
+	pass=$((pass + ${1:-0})) fail=$((fail + ${2:-0})) skip=$((skip + ${3:-0}))
+	regressions=$((regressions + $(grep -c '^REGRESSION ' "$out/queue/$s/out")))
+done
+echo "kernel-VM tier: Linux $kver, $jobs guests, $(( $(date +%s) - start ))s; list $(basename "$expected")"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$regressions" = 0 ] && [ "$failed" = 0 ]
