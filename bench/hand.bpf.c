@@ -102,6 +102,32 @@ int comm_count(void *ctx)
 	return 0;
 }
 
+/* the same with bpfdeck's key: comm in a string[64] (BPFTRACE_STRLEN), for the
+ * analysis in docs/performance.md */
+struct comm64_key { char c[64]; };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct comm64_key);
+	__type(value, __u64);
+} bycomm64 SEC(".maps");
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int comm64_count(void *ctx)
+{
+	struct comm64_key k = {};
+	__u64 one = 1, *v;
+
+	bpf_get_current_comm(&k, COMM_LEN);
+	v = bpf_map_lookup_elem(&bycomm64, &k);
+	if (v)
+		(*v)++;
+	else
+		bpf_map_update_elem(&bycomm64, &k, &one, BPF_NOEXIST);
+	return 0;
+}
+
 /* libbpf-tools' log2 (bits.bpf.h) */
 static __always_inline __u64 log2_32(__u32 v)
 {

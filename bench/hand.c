@@ -4,7 +4,7 @@
  * (__BPFTRACE_NOTIFY_PROBES_ATTACHED on stderr), wait for SIGINT or an exit
  * event, destroy the links in order, print the maps, exit.
  *
- *   hand begin | tp1 | tp20 | tpall | count | comm | hist | lat | printf | keys PID
+ *   hand begin | tp1 | tp20 | tpall | count | comm | comm64 | hist | lat | printf | keys PID
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
 	int sfd, efd, target = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: hand begin|tp1|tp20|tpall|count|comm|hist|lat|printf|keys PID\n");
+		fprintf(stderr, "usage: hand begin|tp1|tp20|tpall|count|comm|comm64|hist|lat|printf|keys PID\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -276,6 +276,8 @@ int main(int argc, char **argv)
 		want[0] = "count";
 	else if (!strcmp(mode, "comm"))
 		want[0] = "comm_count";
+	else if (!strcmp(mode, "comm64"))
+		want[0] = "comm64_count";
 	else if (!strcmp(mode, "hist"))
 		want[0] = "hist_pid";
 	else if (!strcmp(mode, "lat"))

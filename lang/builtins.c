@@ -133,11 +133,30 @@ static int kfunc_nargs(const struct attach_point *ap)
 	return btf_func_params(ap->target, ap->func, NULL, NULL, 0, NULL, 0);
 }
 
+/* Slot i of fentry's context: read whole (volatile, so LLVM cannot narrow it to
+ * the byte a comparison needs), as the verifier allows nothing else. */
+static LLVMValueRef ctx_slot(struct cg *cg, int i)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_gep(cg, cg->ctxp, 8 * i), "");
+
+	LLVMSetVolatile(v, 1);
+	LLVMSetAlignment(v, 8);   /* an unaligned i64 load is split in two */
+	return v;
+}
+
 static struct type *ty_arg(struct sema *se, struct node *n)
 {
 	enum probe_kind k = ap_written_kind(se->ap);
 	int idx = atoi(n->name + (n->name[0] == 's' ? 4 : 3));
 
+	/* a raw tracepoint's context is its arguments, one u64 each */
+	if (k == PK_RAWTRACEPOINT && n->name[0] != 's') {
+		if (idx > 11) {
+			sema_error(se, n, "%s: raw tracepoints pass at most 12 arguments", n->name);
+			return NULL;
+		}
+		return sema_int64(se, false);
+	}
 	if (k != PK_KPROBE && k != PK_UPROBE && k != PK_USDT) {
 		sema_error(se, n, n->name[0] == 's' ?
 			   "The %s builtin can only be used with 'kprobes' and 'uprobes' probes" :
@@ -147,9 +166,13 @@ static struct type *ty_arg(struct sema *se, struct node *n)
 	}
 	if (k == PK_USDT && n->name[0] != 's')
 		return usdt_arg_type(se, n, idx);
-	if (n->name[0] == 's' || k == PK_USDT) {
-		sema_error(se, n, "%s is not supported yet", n->name);
-		return NULL;
+	if (n->name[0] == 's') {
+		if (k == PK_USDT || se->ap->kind != k) {
+			sema_error(se, n, "The %s builtin can only be used with 'kprobes' and 'uprobes' "
+				   "probes", n->name);
+			return NULL;
+		}
+		return sema_int64(se, false);
 	}
 	if (idx > 5) {
 		sema_error(se, n, "%s: only arg0..arg5 are passed in registers on x86_64", n->name);
@@ -169,14 +192,32 @@ static struct type *ty_arg(struct sema *se, struct node *n)
 	return sema_int64(se, false);
 }
 
+/* sargN (x86-64): the N-th argument passed on the stack, above the return
+ * address the call pushed, as a probe at function entry sees it */
+static LLVMValueRef gen_sarg(struct cg *cg, int idx)
+{
+	LLVMValueRef sp = cg_load_int(cg, cg_gep(cg, cg->ctxp, 152 /* pt_regs->sp */), 8, false);
+	LLVMValueRef buf = cg_alloca_zero(cg, 8, "sarg"), args[3];
+
+	args[0] = buf;
+	args[1] = cg_const(cg, 8);
+	args[2] = LLVMBuildIntToPtr(cg->b, LLVMBuildAdd(cg->b, sp, cg_const(cg, 8 * (idx + 1)), ""),
+				    cg->ptr, "");
+	cg_helper(cg, cg->ap->kind == PK_KPROBE ? H_PROBE_READ_KERNEL : H_PROBE_READ_USER, args, 3);
+	return cg_load_int(cg, buf, 8, false);
+}
+
 static LLVMValueRef gen_arg(struct cg *cg, struct node *n)
 {
 	int idx = atoi(n->name + 3);
 
+	if (n->name[0] == 's')
+		return gen_sarg(cg, atoi(n->name + 4));
+
 	if (cg->ap->kind == PK_USDT)
 		return usdt_arg_gen(cg, n, idx);
-	if (cg->ap->kind == PK_KFUNC)
-		return cg_load_int(cg, cg_gep(cg, cg->ctxp, 8 * idx), 8, false);
+	if (cg->ap->kind == PK_KFUNC || cg->ap->kind == PK_RAWTRACEPOINT)
+		return ctx_slot(cg, idx);
 	return cg_load_int(cg, cg_gep(cg, cg->ctxp, regs_arg_off[idx]), 8, false);
 }
 
@@ -203,7 +244,7 @@ static struct type *ty_retval(struct sema *se, struct node *n)
 static LLVMValueRef gen_retval(struct cg *cg, struct node *n)
 {
 	if (cg->ap->kind == PK_KRETFUNC)
-		return cg_load_int(cg, cg_gep(cg, cg->ctxp, 8 * n->ival), 8, false);
+		return ctx_slot(cg, n->ival);
 	return cg_load_int(cg, cg_gep(cg, cg->ctxp, REGS_AX_OFF), 8, false);
 }
 

@@ -748,8 +748,17 @@ static LLVMValueRef cg_tp_field(struct cg *cg, struct node *n)
 		return buf;
 	}
 	if (cg_is_scalar(t)) {
-		LLVMValueRef v = LLVMBuildLoad2(cg->b, int_type(cg, t->size), p, "");
+		/* fentry's context is u64 slots the verifier lets be read only whole:
+		 * 8 bytes, volatile so that LLVM cannot narrow the load, truncated here */
+		bool slots = cg->ap->kind == PK_KFUNC || cg->ap->kind == PK_KRETFUNC;
+		LLVMValueRef v = LLVMBuildLoad2(cg->b, int_type(cg, slots ? 8 : t->size), p, "");
 
+		if (slots) {
+			LLVMSetVolatile(v, 1);
+			LLVMSetAlignment(v, 8);   /* or the backend splits it in two */
+			if (t->size < 8)
+				v = LLVMBuildTrunc(cg->b, v, int_type(cg, t->size), "");
+		}
 		if (t->size < 8)
 			v = int_signed(t) ? LLVMBuildSExt(cg->b, v, cg->i64, "") :
 					    LLVMBuildZExt(cg->b, v, cg->i64, "");

@@ -168,7 +168,6 @@ static int uprobe_visit(const struct user_sym *sym, void *ctx)
 
 	if (refused_match(u, sym))
 		return 0;
-
 	if (u->off && sym->size && u->off >= sym->size) {
 		diag_error(u->d, &u->ap->loc, "Offset outside the function bounds ('%s' size is %llu)",
 			   sym->name, sym->size);
@@ -624,6 +623,18 @@ struct type *usdt_arg_type(struct sema *se, struct node *n, int idx)
 		sema_error(se, n, "usdt probe %s has %d argument%s, so %s does not exist",
 			   ap_usdt_name(se->ap), nargs, nargs == 1 ? "" : "s", n->name);
 		return NULL;
+	}
+	if (args[idx].sym[0]) {
+		const struct kinfo_ops *k = se->s->kinfo;
+		struct user_sym us;
+
+		if (!k || !k->user_sym_lookup || !se->ap->path ||
+		    k->user_sym_lookup(se->ap->path, args[idx].sym, &us)) {
+			sema_error(se, n, "usdt probe %s: %s is at symbol '%s', which %s does not define "
+				   "(stripped?)", ap_usdt_name(se->ap), n->name, args[idx].sym,
+				   se->ap->path ? se->ap->path : "its file");
+			return NULL;
+		}
 	}
 	return sema_int64(se, false);
 }

@@ -119,6 +119,8 @@ struct cli {
 	int helper_level;
 	int pid;
 	int buffering;          /* 0 default, 1 none, 2 line, 3 full */
+	char *incdirs[64], *incfiles[64];
+	int nincdirs, nincfiles;
 	int argc;
 	char **argv;
 };
@@ -225,7 +227,15 @@ again:
 		case OPT_OUTPUT: c->output = optarg; break;
 		case OPT_EXPR: c->expr = optarg; break;
 		case OPT_HELP: usage(stdout); exit(0);
-		case OPT_INCDIR: case OPT_INCLUDE: case OPT_USDT_FILE: break;
+		case OPT_INCDIR:
+			if (c->nincdirs < 64)
+				c->incdirs[c->nincdirs++] = optarg;
+			break;
+		case OPT_INCLUDE:
+			if (c->nincfiles < 64)
+				c->incfiles[c->nincfiles++] = optarg;
+			break;
+		case OPT_USDT_FILE: break;
 		case OPT_LIST: c->list = true; break;
 		case OPT_PID: c->pid = parse_pid(optarg); break;
 		case OPT_CMD: c->cmd = optarg; break;
@@ -404,6 +414,10 @@ int main(int argc, char **argv)
 	cfg.has_child = c.cmd != NULL;
 	cfg.argc = c.argc;
 	cfg.argv = c.argv;
+	cfg.include_dirs = c.incdirs;
+	cfg.ninclude_dirs = c.nincdirs;
+	cfg.include_files = c.incfiles;
+	cfg.ninclude_files = c.nincfiles;
 
 	if (workbench || c.session || c.script_ui || c.batch) {
 		struct ui_opts uo = { .session = c.session, .script = c.script_ui, .batch = c.batch,

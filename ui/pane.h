@@ -55,6 +55,7 @@ struct pane {
 	int top, sel;           /* first row shown, selected row */
 	int nrows;              /* rows the body has (for scrolling) */
 	int want;               /* what want() said at the last layout */
+	char title[160];        /* the title last drawn (collapsed panes redraw when it moves) */
 	char filter[128];
 	void *priv;
 };

@@ -311,8 +311,12 @@ static void stack_title(struct pane *p, char *buf, size_t len)
 	char vt[32];
 
 	type_name(p->map->decl->value, vt, sizeof(vt));
+	const struct map_snapshot *snap = snap_of(p);
+	int n = snap ? (int)snap->n : 0;
+
+	(void)s;
 	snprintf(buf, len, "%s by stack  %d stack%s%s  (Enter: expand, leaf first)%s%s", vt,
-		 s->norder, s->norder == 1 ? "" : "s", p->conf && p->conf->delta ? " per interval" : "",
+		 n, n == 1 ? "" : "s", p->conf && p->conf->delta ? " per interval" : "",
 		 p->filter[0] ? "  filter: " : "", p->filter);
 }
 

@@ -14,6 +14,7 @@
 #define MAXJ 6                  /* maps in one table */
 #define MAXC 8                  /* value columns */
 #define KEYTEXT 256
+#define SORT_MIN 512            /* rows put in order at least; the rest when scrolled to */
 
 struct tcol {
 	char head[48];
@@ -46,6 +47,7 @@ struct tbl_priv {
 	bool sig_rev, sig_delta;
 	char sig_join[192];
 	bool built;
+	int sorted;             /* rows[0..sorted) are in order */
 	double colmax;
 };
 
@@ -209,6 +211,8 @@ static int row_cmp(const void *a, const void *b)
 			mv_num(kt, x->key, MV_VALUE, &a);
 			mv_num(kt, y->key, MV_VALUE, &b);
 			r = a < b ? -1 : a > b;
+		} else if (kt->kind == TY_STRING) {
+			r = strncmp(x->key, y->key, kt->size);
 		} else {
 			r = strcmp(key_text(p, x), key_text(p, y));
 		}
@@ -220,6 +224,41 @@ static int row_cmp(const void *a, const void *b)
 	if (!r)
 		r = memcmp(x->key, y->key, t->maps[0]->decl->key_size);
 	return rev ? -r : r;
+}
+
+static void swap_rows(struct trow *a, struct trow *b)
+{
+	struct trow t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Rearranges v so that v[0..k) are the k first rows in row_cmp order (Hoare's
+ * selection, middle pivot). */
+static void select_first(struct trow *v, int n, int k)
+{
+	int lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		int i = lo, j = hi;
+		struct trow pivot = v[lo + (hi - lo) / 2];
+
+		while (i <= j) {
+			while (row_cmp(&v[i], &pivot) < 0)
+				i++;
+			while (row_cmp(&v[j], &pivot) > 0)
+				j--;
+			if (i <= j)
+				swap_rows(&v[i++], &v[j--]);
+		}
+		if (k - 1 <= j)
+			hi = j;
+		else if (k - 1 >= i)
+			lo = i;
+		else
+			break;
+	}
 }
 
 static bool need_rebuild(struct pane *p)
@@ -287,8 +326,23 @@ static void rebuild(struct pane *p)
 	for (int i = 1; i < t->nmaps; i++)
 		free(ix[i].slot);
 	sort_pane = p;
-	if (t->n > 1)
-		qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
+	{
+		/* only the rows that can be seen need an order: select the first K,
+		 * sort those, and sort the rest if someone scrolls that far */
+		int k = p->top + 3 * body_rows(p);
+
+		if (k < SORT_MIN)
+			k = SORT_MIN;
+		if (t->n > 2 * k) {
+			select_first(t->rows, t->n, k);
+			qsort(t->rows, k, sizeof(*t->rows), row_cmp);
+			t->sorted = k;
+		} else {
+			if (t->n > 1)
+				qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
+			t->sorted = t->n;
+		}
+	}
 	p->nrows = t->n;
 	/* bars scale to the sort column (or the first numeric one) */
 	t->colmax = 0;
@@ -326,6 +380,11 @@ static void tbl_draw(struct pane *p)
 	if (need_rebuild(p))
 		rebuild(p);
 	pane_clamp(p, rows);
+	if (p->top + rows > t->sorted && t->sorted < t->n) {
+		sort_pane = p;
+		qsort(t->rows + t->sorted, t->n - t->sorted, sizeof(*t->rows), row_cmp);
+		t->sorted = t->n;
+	}
 	sortc = p->conf ? p->conf->sort : 0;
 	/* key column: what the visible keys need, at most half the width */
 	kw = 3;
@@ -416,7 +475,10 @@ static void tbl_title(struct pane *p, char *buf, size_t len)
 	if (d->key)
 		type_name(d->key, kt, sizeof(kt));
 	type_name(d->value, vt, sizeof(vt));
-	snprintf(buf, len, "%s by [%s]  %d key%s%s%s%s%s", vt, kt, t->n, t->n == 1 ? "" : "s",
+	const struct map_snapshot *s = snap_of(p, p->map);
+	int n = p->filter[0] ? t->n : s ? (int)s->n : 0;
+
+	snprintf(buf, len, "%s by [%s]  %d key%s%s%s%s%s", vt, kt, n, n == 1 ? "" : "s",
 		 p->conf && p->conf->delta ? "  per interval (z: totals)" : "",
 		 p->filter[0] ? "  filter: " : "", p->filter, p->map->err ? "  read error" : "");
 }
@@ -462,6 +524,11 @@ static int tbl_key(struct pane *p, int key)
 
 		if (need_rebuild(p))
 			rebuild(p);
+		if (p->sel >= t->sorted && t->sorted < t->n) {
+			sort_pane = p;
+			qsort(t->rows + t->sorted, t->n - t->sorted, sizeof(*t->rows), row_cmp);
+			t->sorted = t->n;
+		}
 		if (p->sel < 0 || p->sel >= t->n)
 			return K_HANDLED;
 		clause = mv_drill_clause(screen_wb(p->scr), p->map->decl->name, t->rows[p->sel].key,

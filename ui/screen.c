@@ -363,6 +363,7 @@ static void draw_title(struct screen *scr, struct pane *p)
 	if (p->map && p->map->decl->internal)
 		return;
 	p->ops->title(p, t, sizeof(t));
+	snprintf(p->title, sizeof(p->title), "%s", t);
 	wattron(p->win, a);
 	mvwhline(p->win, 0, 0, ' ', p->w);
 	draw_textf(p->win, 0, 0, p->w, "%s%s  %s%s", foc ? "> " : " ", p->name, t,
@@ -496,8 +497,15 @@ void screen_draw(struct screen *scr)
 
 		if (!p->win)
 			continue;
-		if (!p->dirty && (p->collapsed || !p->ops->changed(p)))
+		if (!p->dirty && p->collapsed) {
+			char t[sizeof(p->title)];
+
+			p->ops->title(p, t, sizeof(t));
+			if (!strcmp(t, p->title))
+				continue;
+		} else if (!p->dirty && !p->ops->changed(p)) {
 			continue;
+		}
 		werase(p->win);
 		/* the body first: titles count what drawing found */
 		{

@@ -204,9 +204,10 @@ int ui_main(const struct session_config *cfg, const struct ui_opts *opts)
 	t_start = wb_now_ms();
 	next_poll = t_start + FIRST_POLL_MS;
 	while (!quit && !h.quit) {
-		struct pollfd pf[2] = {
+		struct pollfd pf[3] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = rt_wait_fd(h.wb->rt), .events = POLLIN },
+			{ .fd = wb_poll_fd(h.wb), .events = POLLIN },
 		};
 		double now = wb_now_ms(), wait = next_poll - now;
 
@@ -214,7 +215,7 @@ int ui_main(const struct session_config *cfg, const struct ui_opts *opts)
 			wait = MAX_WAIT_MS;
 		if (wait < 0)
 			wait = 0;
-		if (poll(pf, 2, (int)wait) < 0 && errno != EINTR)
+		if (poll(pf, 3, (int)wait) < 0 && errno != EINTR)
 			break;
 		if (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			lost_tty = true;
@@ -224,14 +225,16 @@ int ui_main(const struct session_config *cfg, const struct ui_opts *opts)
 			lost_tty = true;
 			break;
 		}
-		/* a key may have swapped the workbench (:load) */
+		/* a key may have swapped the workbench (:load): look again */
+		if (wb_poll_finish(h.wb, false) >= 0 && (pf[2].revents & POLLIN))
+			screen_data_changed(scr);
 		wb_service(h.wb);
 		if (h.wb->stop)
 			break;
 		now = wb_now_ms();
 		if (now >= next_poll) {
 			if (!h.wb->paused) {
-				wb_poll_maps(h.wb);
+				wb_poll_start(h.wb);
 				wb_stats_sample(h.wb);
 			}
 			next_poll = now + h.wb->interval_ms;

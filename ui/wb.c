@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include "runtime/symbols.h"
 #include "runtime/tracefs.h"
+#include "poller.h"
 #include "sink.h"
 #include "wb.h"
 
@@ -117,6 +118,8 @@ void wb_free(struct workbench *wb)
 		return;
 	if (wb->stats_fd >= 0)
 		close(wb->stats_fd);
+	/* the poller reads map fds: it stops before they close */
+	poller_free(wb->poller);
 	/* rt_free detaches everything in one batch; clause objects outlive it */
 	for (int i = 0; i < wb->ncl; i++)
 		wb->cl[i]->rc = NULL;
@@ -668,6 +671,8 @@ int wb_replace(struct workbench *wb, int id, const char *text, const char *fname
 		wb_msg(wb, OL_ERROR, "ERROR: no clause %d", id);
 		return -ENOENT;
 	}
+	/* maps may be hidden and closed below: nothing may be reading them */
+	wb_poll_finish(wb, true);
 	err = wb_compile(wb, text, fname, first_line, &cp);
 	if (err && old->nmaps) {
 		/* maybe a map of this clause alone changes type: try without them */
@@ -880,6 +885,9 @@ void wb_sync_maps(struct workbench *wb)
 	struct session *s = wb->s;
 	bool changed = false;
 
+	/* maps may go away here: nothing may be reading them */
+	wb_poll_finish(wb, true);
+
 	for (int i = 0; i < wb->nmaps;) {
 		const struct map_decl *d = wb->maps[i]->decl;
 
@@ -959,49 +967,134 @@ static void ring_push(struct wb_map *m)
 	}
 }
 
+/* Takes in one read of m: snap/delta are consumed. Returns whether m changed. */
+static bool wb_apply(struct workbench *wb, struct wb_map *m, struct map_snapshot *snap,
+		     struct map_snapshot *delta, bool equal, double t0)
+{
+	bool first = !m->cur;
+
+	/* unchanged snapshots are kept, so panes holding pointers into them
+	 * need not rebuild */
+	if (!equal) {
+		map_snapshot_free(m->cur);
+		m->cur = snap;
+		m->gen++;
+	} else {
+		map_snapshot_free(snap);
+	}
+	if (!map_snapshot_equal(m->delta, delta)) {
+		map_snapshot_free(m->delta);
+		m->delta = delta;
+		m->dgen++;
+	} else {
+		map_snapshot_free(delta);
+	}
+	m->dt = m->t_read ? (t0 - m->t_read) / 1e3 : wb->interval_ms / 1e3;
+	m->t_read = t0;
+	if (!first) {
+		ring_push(m);
+		m->hgen++;
+	}
+	return !equal;
+}
+
+static bool wb_read_now(struct workbench *wb, struct wb_map *m, double t0)
+{
+	struct map_snapshot *snap = NULL, *delta = NULL;
+
+	m->err = map_snapshot_read(m->decl, m->fd, &snap);
+	if (m->err)
+		return false;
+	if (map_snapshot_delta(m->cur, snap, &delta)) {
+		map_snapshot_free(snap);
+		return false;
+	}
+	return wb_apply(wb, m, snap, delta, map_snapshot_equal(m->cur, snap), t0);
+}
+
 int wb_poll_maps(struct workbench *wb)
 {
-	double t0 = wb_now_ms();
+	double t0;
 	int changed = 0;
 
-	for (int i = 0; i < wb->nmaps; i++) {
-		struct wb_map *m = wb->maps[i];
-		struct map_snapshot *snap = NULL, *delta = NULL;
-		bool first = !m->cur;
-
-		m->err = map_snapshot_read(m->decl, m->fd, &snap);
-		if (m->err)
-			continue;
-		if (map_snapshot_delta(m->cur, snap, &delta)) {
-			map_snapshot_free(snap);
-			continue;
-		}
-		/* unchanged snapshots are kept, so panes holding pointers into them
-		 * need not rebuild */
-		if (!map_snapshot_equal(m->cur, snap)) {
-			map_snapshot_free(m->cur);
-			m->cur = snap;
-			m->gen++;
-			changed++;
-		} else {
-			map_snapshot_free(snap);
-		}
-		if (!map_snapshot_equal(m->delta, delta)) {
-			map_snapshot_free(m->delta);
-			m->delta = delta;
-			m->dgen++;
-		} else {
-			map_snapshot_free(delta);
-		}
-		m->dt = m->t_read ? (t0 - m->t_read) / 1e3 : wb->interval_ms / 1e3;
-		m->t_read = t0;
-		if (!first) {
-			ring_push(m);
-			m->hgen++;
-		}
-	}
+	wb_poll_finish(wb, true);
+	t0 = wb_now_ms();
+	for (int i = 0; i < wb->nmaps; i++)
+		changed += wb_read_now(wb, wb->maps[i], t0);
 	wb->t_poll = wb_now_ms() - t0;
 	return changed;
+}
+
+void wb_poll_start(struct workbench *wb)
+{
+	struct poll_item *items;
+	double t0 = wb_now_ms();
+	int n = 0;
+
+	if (!wb->poller)
+		wb->poller = poller_new();
+	if (!wb->poller) {
+		wb_poll_maps(wb);
+		return;
+	}
+	if (poller_busy(wb->poller))
+		return;         /* the last batch is still being read: skip a beat */
+	items = calloc(wb->nmaps + 1, sizeof(*items));
+	for (int i = 0; i < wb->nmaps; i++) {
+		struct wb_map *m = wb->maps[i];
+
+		if (!m->decl->key) {
+			wb_read_now(wb, m, t0);
+			continue;
+		}
+		items[n++] = (struct poll_item){ .m = m, .decl = m->decl, .fd = m->fd, .prev = m->cur };
+	}
+	if (!n) {
+		free(items);
+		wb->t_poll = wb_now_ms() - t0;
+		return;
+	}
+	if (poller_submit(wb->poller, items, n)) {
+		free(items);
+		wb_poll_maps(wb);
+	}
+}
+
+int wb_poll_finish(struct workbench *wb, bool wait)
+{
+	struct poll_item *items;
+	double ms = 0, t0 = wb_now_ms();
+	int n = 0, changed = 0;
+
+	if (!wb->poller)
+		return 0;
+	items = poller_take(wb->poller, &n, wait, &ms);
+	if (!items)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		struct poll_item *it = &items[i];
+		bool live = false;
+
+		for (int k = 0; k < wb->nmaps && !live; k++)
+			live = wb->maps[k] == it->m;
+		if (!live || it->err || it->m->cur != it->prev) {
+			if (live)
+				it->m->err = it->err;
+			map_snapshot_free(it->snap);
+			map_snapshot_free(it->delta);
+			continue;
+		}
+		it->m->err = 0;
+		changed += wb_apply(wb, it->m, it->snap, it->delta, it->equal, t0);
+	}
+	free(items);
+	wb->t_poll = ms;
+	return changed;
+}
+
+int wb_poll_fd(const struct workbench *wb)
+{
+	return wb->poller ? poller_fd(wb->poller) : -1;
 }
 
 static struct wb_map *wb_map_named(struct workbench *wb, const char *name)

@@ -88,6 +88,7 @@ struct workbench {
 	double t_add, t_compile, t_load, t_attach, t_poll;
 	double t_draw, t_draw_max;      /* set by the screen: redraw of changed panes */
 	bool stop;                      /* a signal asked to quit */
+	struct poller *poller;          /* reads keyed maps off the main thread */
 };
 
 /* A new workbench writing to log (not owned). NULL with a message on stderr. */
@@ -124,8 +125,14 @@ int wb_nattached(const struct workbench *wb);
 struct wb_map *wb_map_find(struct workbench *wb, const char *name);
 /* Makes wb->maps match the session's user maps. */
 void wb_sync_maps(struct workbench *wb);
-/* Reads every map once; returns how many changed. */
+/* Reads every map once, now, in this thread; returns how many changed. */
 int wb_poll_maps(struct workbench *wb);
+/* The same in the background: keyless maps are read now, keyed ones on the
+ * poller thread; wb_poll_finish applies them once wb_poll_fd is readable
+ * (wait: block until they are). wb_poll_fd is -1 before the first start. */
+void wb_poll_start(struct workbench *wb);
+int wb_poll_finish(struct workbench *wb, bool wait);
+int wb_poll_fd(const struct workbench *wb);
 int wb_map_clear(struct workbench *wb, const char *name);
 int wb_map_zero(struct workbench *wb, const char *name);
 int wb_map_print(struct workbench *wb, const char *name);

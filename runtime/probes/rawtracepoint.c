@@ -14,8 +14,9 @@ static int rawtracepoint_attach(struct attach_ctx *ctx, struct rt_links *out)
 
 	fd = bpf_raw_tracepoint_open(ctx->ap->func, ctx->prog_fd);
 	if (fd < 0) {
-		snprintf(ctx->err, ctx->errlen, "%s", fd == -ENOENT ?
-			 "no such raw tracepoint" : strerror(-fd));
+		snprintf(ctx->err, ctx->errlen, "%s", fd == -ENOENT ? "no such raw tracepoint" :
+			 fd == -EINVAL ? "the program reads more arguments (argN) than the raw "
+			 "tracepoint has" : strerror(-fd));
 		return fd;
 	}
 	err = links_push(out, fd, -1);

@@ -17,6 +17,7 @@ Cases are cases/*.bt (header: `// expect: LINE:COL REGEX`, COL may be *;
 generated ones below (1 MB programs, deep nesting, NUL bytes, invalid UTF-8).
 """
 import argparse
+import concurrent.futures
 import os
 import random
 import re
@@ -33,6 +34,10 @@ SANITIZER_RE = re.compile(rb"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSan
 # bpf() commands that put something in the kernel that could run
 STRACE_BAD_RE = re.compile(
     r"bpf\((BPF_PROG_LOAD|BPF_LINK_CREATE|BPF_RAW_TRACEPOINT_OPEN|BPF_PROG_ATTACH)|perf_event_open\(")
+
+
+# lang/diag.h's DIAG_MAX_ERRORS: errors printed before "too many errors"
+MAX_ERRORS = 50
 
 
 class Case:
@@ -245,6 +250,9 @@ def run_case(case, bpfdeck, tmp, use_strace, timeout, env):
                     problems.append(f"error at {line}:{col}, expected {eline}:{ecol if ecol else '*'}")
                 if not re.search(ere, m.group("msg")):
                     problems.append(f"message {m.group('msg')[:120]!r} does not match {ere!r}")
+    nerr = sum(1 for l in lines if re.match(rb"^(.+?:\d+[:-]\d+.*: )?ERROR: ", l))
+    if nerr > MAX_ERRORS + 1:
+        problems.append(f"{nerr} errors printed: more than {MAX_ERRORS} and a 'too many errors' line")
     if p.stdout.strip():
         problems.append(f"printed on stdout: {p.stdout[:120]!r}")
     if use_strace and os.path.exists(slog):
@@ -275,6 +283,7 @@ def main():
                     help="skip the strace check (sanitizer builds: LeakSanitizer cannot run traced)")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds per case")
     ap.add_argument("--no-generated", action="store_true")
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 1, help="cases run at once")
     ap.add_argument("-v", action="store_true")
     a = ap.parse_args()
 
@@ -291,9 +300,12 @@ def main():
         env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1", "detect_leaks=0")
     before = bpf_prog_ids()
     failed, xfailed, xpassed, passed = [], [], [], 0
-    with tempfile.TemporaryDirectory(prefix="bpfdeck-badinput-") as tmp:
-        for case in cases:
-            problems, dt = run_case(case, a.bpfdeck, tmp, use_strace, a.timeout, env)
+    with tempfile.TemporaryDirectory(prefix="bpfdeck-badinput-") as tmp, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=max(a.j, 1)) as pool:
+        runs = [pool.submit(run_case, case, a.bpfdeck, tmp, use_strace, a.timeout, env)
+                for case in cases]
+        for case, fut in zip(cases, runs):
+            problems, dt = fut.result()
             if case.xfail:
                 if problems:
                     xfailed.append(case.name)

@@ -553,8 +553,12 @@ def case_wb_clause_removed(bpfdeck, tmp):
     if not after:
         p.kill()
         raise Fail(f"clause 1's links {sorted(one['link'])} still held after :rm 1")
+    # the kernel frees a closed program after an RCU grace period: give it a moment
+    dropped = one["prog"] - after["prog"]
+    wait_for(lambda: not (one["link"] & kernel_ids("link")) and
+             not (dropped & kernel_ids("prog")), 10, step=0.2)
     gone_links = one["link"] & kernel_ids("link")
-    gone_progs = (one["prog"] - after["prog"]) & kernel_ids("prog")
+    gone_progs = dropped & kernel_ids("prog")
     if gone_links or gone_progs:
         p.kill()
         raise Fail(f"after :rm 1 the kernel still has links {sorted(gone_links)}, "

@@ -4,7 +4,8 @@
 #
 #   run-vm.sh [options] [--] COMMAND [ARG...]
 #     -k, --kernel FILE    vmlinuz to boot (default: $BPFDECK_VM_KERNEL, else the
-#                          newest /boot/vmlinuz-*-amd64 other than the running kernel)
+#                          newest /boot/vmlinuz-*-amd64 other than the running kernel,
+#                          else one unpacked under /var/cache/bpfdeck/vm-kernel)
 #     -i, --initrd FILE    initramfs (default: built by mkinitramfs.sh into --cache)
 #         --cache DIR      where the built initramfs is kept (default: /tmp/bpfdeck-vm)
 #     -m, --memory SIZE    guest memory (default 3G)
@@ -35,7 +36,7 @@ print_kernel=0
 rw=()
 envs=()
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 skip() { echo "SKIP: kernel-VM tier: $*" >&2; exit 77; }
 
 while [ $# -gt 0 ]; do
@@ -66,6 +67,8 @@ if [ -z "$kernel" ]; then
 	for k in $(ls -v /boot/vmlinuz-*-amd64 2>/dev/null); do
 		[ "$k" = "/boot/vmlinuz-$running" ] || kernel=$k
 	done
+	# scripts/dev unpacks the package here where it cannot be installed
+	[ -n "$kernel" ] || kernel=$(ls -v /var/cache/bpfdeck/vm-kernel/boot/vmlinuz-* 2>/dev/null | tail -n 1)
 fi
 [ -n "$kernel" ] || skip "no guest kernel in /boot (apt-get install linux-image-amd64)"
 [ -r "$kernel" ] || skip "$kernel is not readable"
@@ -80,7 +83,9 @@ if [ -z "$initrd" ]; then
 	initrd=$cache/initramfs-$kver.gz
 	# Rebuilt when the builder or init changed since.
 	if [ ! -s "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
-		"$here/mkinitramfs.sh" "$kver" "$initrd" "$here/init" >&2 ||
+		# the modules sit next to the kernel's boot/ (/ for an installed kernel)
+		MODULES_ROOT=$(dirname "$(dirname "$kernel")") && [ "$MODULES_ROOT" != / ] || MODULES_ROOT=
+		MODULES_ROOT=$MODULES_ROOT "$here/mkinitramfs.sh" "$kver" "$initrd" "$here/init" >&2 ||
 			skip "cannot build the initramfs for $kver (see above)"
 	fi
 fi

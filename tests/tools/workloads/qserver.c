@@ -1,7 +1,8 @@
 /* qserver: a stand-in for a database with MySQL-style USDT query probes.
- * Runs COUNT queries (default 6): query__start(text) / query__done around a
- * sleep of 1 ms for "fast" queries and 30 ms for "slow" ones, so a latency
- * tool with a threshold between the two sees only the slow ones. */
+ * Runs COUNT queries (default 6): query__start(text) / query__done around
+ * nothing for "fast" queries and a 40 ms sleep for "slow" ones, so a latency
+ * tool with a threshold between the two (20 ms, say: room for a loaded
+ * machine) sees only the slow ones. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/sdt.h>
@@ -15,7 +16,8 @@ static void run_query(const char *text, int ms)
 
 	snprintf(query, sizeof(query), "%s", text);
 	DTRACE_PROBE1(qserver, query__start, query);
-	usleep(ms * 1000);
+	if (ms)
+		usleep(ms * 1000);
 	DTRACE_PROBE(qserver, query__done);
 }
 
@@ -25,9 +27,9 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < count; i++) {
 		if (i % 2)
-			run_query("SELECT * FROM slow_table WHERE id = 42", 30);
+			run_query("SELECT * FROM slow_table WHERE id = 42", 40);
 		else
-			run_query("SELECT 1", 1);
+			run_query("SELECT 1", 0);
 	}
 	printf("qserver: %d queries\n", count);
 	return 0;
