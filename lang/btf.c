@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "btf.h"
@@ -106,7 +107,13 @@ static struct bsrc *src_at(unsigned i)
 
 bool btf_available(void)
 {
-	return vmlinux() != NULL;
+	const char *path = getenv("BPFTRACE_BTF");
+
+	/* Every program asks (BPFTRACE_HAVE_BTF): parsing vmlinux's BTF, megabytes
+	 * of it, waits until a type is actually looked up. */
+	if (nsrcs && srcs[0]->tried)
+		return srcs[0]->btf != NULL;
+	return !access(path && *path ? path : SYSFS_BTF "/vmlinux", R_OK);
 }
 
 /* find: a named type of a kind in one source's own types (not its base). */

@@ -300,7 +300,7 @@ struct type *sema_tp_args(struct sema *se, struct node *n)
 			ft = type_pointer(a, is_char ? type_int(a, 1, true) : type_int(a, 8, false));
 			if (strstr(f->type, "**") || strstr(f->type, "* const *"))
 				ft = type_pointer(a, type_pointer(a, type_int(a, 1, true)));
-			ft->is_user = strstr(f->type, "__user") != NULL || se->ap->target[0] == 's';
+			ft->is_user = strstr(f->type, "__user") != NULL || !strcmp(se->ap->target, "syscalls");
 			ft = ctypes_tp_pointer(se->s, f->type, ft);  /* struct pointers typed from BTF */
 		} else {
 			ft = type_int(a, f->size > 8 ? 8 : f->size, f->is_signed);

@@ -339,8 +339,10 @@ int rt_prog_attach(struct rt *rt, const struct rt_prog *p, const struct attach_p
 			rt_msg(rt, MSG_WARNING, "%s%s%s, skipping.", ap->full, why[0] ? ": " : "", why);
 			return 0;
 		}
-		return rt_fail(rt, err, "Error attaching probe: %s%s%s", ap->full,
-			       why[0] ? ": " : "", why);
+		/* what to do about it, where the errno tells (issue 9: explain every failure) */
+		return rt_fail(rt, err, "Error attaching probe: %s%s%s%s%s", ap->full,
+			       why[0] ? ": " : "", why, vx_attach_hint(err) ? ". " : "",
+			       vx_attach_hint(err) ? vx_attach_hint(err) : "");
 	}
 	return 0;
 }

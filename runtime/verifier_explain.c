@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,23 +260,30 @@ static void helper_name(const struct vx_line *l, char *dst, size_t len)
 	}
 }
 
-/* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones to memcg. */
-static bool memlock_charged(void)
+void vx_host_current(struct vx_host *h)
 {
-	struct utsname u;
+	static struct utsname u;
+	struct rlimit r;
+
+	h->release = uname(&u) ? "" : u.release;
+	h->memlock = getrlimit(RLIMIT_MEMLOCK, &r) || r.rlim_cur == RLIM_INFINITY ?
+		     UINT64_MAX : (uint64_t)r.rlim_cur;
+	h->euid = geteuid();
+}
+
+/* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones to memcg. */
+static bool memlock_charged(const struct vx_host *h)
+{
 	int major = 0, minor = 0;
 
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+	if (!h->release || sscanf(h->release, "%d.%d", &major, &minor) != 2)
 		return false;
 	return major < 5 || (major == 5 && minor < 11);
 }
 
-static bool memlock_low(void)
+static bool memlock_low(const struct vx_host *h)
 {
-	struct rlimit r;
-
-	return !getrlimit(RLIMIT_MEMLOCK, &r) && r.rlim_cur != RLIM_INFINITY &&
-	       r.rlim_cur < (64ull << 20);
+	return h->memlock < (64ull << 20);
 }
 
 static void set(struct vx_explanation *x, enum vx_kind kind, const char *what, const char *fmt, ...)
@@ -293,25 +301,25 @@ static void set(struct vx_explanation *x, enum vx_kind kind, const char *what, c
 }
 
 /* For errors that come without a log (or whose log says nothing we know). */
-static bool explain_errno(int err, struct vx_explanation *x)
+static bool explain_errno_on(int err, const struct vx_host *h, struct vx_explanation *x)
 {
 	switch (err) {
 	case -EPERM:
 	case -EACCES:
-		if (geteuid() == 0 && memlock_charged() && memlock_low()) {
+		if (h->euid == 0 && memlock_charged(h) && memlock_low(h)) {
 			set(x, VX_MEMLOCK, "the locked-memory limit is too low for BPF on this kernel",
 			    "Raise it before starting bpfdeck: `ulimit -l unlimited` (kernels before "
 			    "5.11 charge BPF programs and maps to RLIMIT_MEMLOCK).");
 			return true;
 		}
 		set(x, VX_PERMISSION, "permission denied",
-		    geteuid() ? "Run bpfdeck as root (or with CAP_BPF, CAP_PERFMON and "
+		    h->euid ? "Run bpfdeck as root (or with CAP_BPF, CAP_PERFMON and "
 				"CAP_SYS_RESOURCE)."
 			      : "Root was refused: kernel lockdown or a security module forbids BPF "
 				"here; `dmesg` says which.");
 		return true;
 	case -ENOMEM:
-		if (memlock_charged() && memlock_low()) {
+		if (memlock_charged(h) && memlock_low(h)) {
 			set(x, VX_MEMLOCK, "the locked-memory limit is too low for BPF on this kernel",
 			    "Raise it before starting bpfdeck: `ulimit -l unlimited`.");
 			return true;
@@ -328,6 +336,23 @@ static bool explain_errno(int err, struct vx_explanation *x)
 		return true;
 	}
 	return false;
+}
+
+static bool explain_errno(int err, struct vx_explanation *x)
+{
+	struct vx_host h;
+
+	vx_host_current(&h);
+	return explain_errno_on(err, &h, x);
+}
+
+void vx_explain_errno(int err, const struct vx_host *h, struct vx_explanation *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->insn = -1;
+	snprintf(x->reason, sizeof(x->reason), "%s", strerror(err < 0 ? -err : err));
+	if (!explain_errno_on(err, h, x))
+		set(x, VX_UNKNOWN, "the kernel refused", "Run with -v for details.");
 }
 
 void vx_explain_load(const char *log, int err, enum probe_kind kind, struct vx_explanation *x)
@@ -461,6 +486,27 @@ void vx_explain_map_update(int err, const char *map, unsigned max_entries,
 	if (explain_errno(err, x))
 		return;
 	set(x, VX_UNKNOWN, "a map update failed", "Run with -k to see where.");
+}
+
+const char *vx_attach_hint(int err)
+{
+	switch (err) {
+	case -EMFILE:
+	case -ENFILE:
+		return "Each probe holds a perf event and a link: raise the open-file limit "
+		       "(`ulimit -n 65536`) or attach fewer probes.";
+	case -EPERM:
+	case -EACCES:
+		return "Run bpfdeck as root (or with CAP_BPF and CAP_PERFMON); kernel lockdown can "
+		       "forbid this too (see dmesg).";
+	case -EBUSY:
+		return "Something else holds this probe exclusively: stop it, or pick another probe.";
+	case -EOPNOTSUPP:
+		return "This kernel cannot attach this probe type (bpfdeck --info lists what it can).";
+	case -ENOMEM:
+		return "The kernel is out of memory for probes: attach fewer of them.";
+	}
+	return NULL;
 }
 
 int vx_format_span(char *buf, size_t len, const char *file, const struct loc *loc)

@@ -34,6 +34,16 @@ struct vx_explanation {
 	char fix[384];          /* one sentence: what to change */
 };
 
+/* What the errno advice depends on besides the errno. */
+struct vx_host {
+	const char *release;    /* uname -r */
+	unsigned long long memlock; /* RLIMIT_MEMLOCK soft limit, ~0 for unlimited */
+	unsigned euid;
+};
+void vx_host_current(struct vx_host *h);
+/* An errno from any BPF call, on host h (tests pass other kernels and limits). */
+void vx_explain_errno(int err, const struct vx_host *h, struct vx_explanation *x);
+
 /* A failed BPF_PROG_LOAD: log is the verifier log (NULL or "" if none), err the
  * -errno, kind the probe kind of the program (for helper advice). */
 void vx_explain_load(const char *log, int err, enum probe_kind kind, struct vx_explanation *x);
@@ -42,6 +52,10 @@ void vx_explain_map_create(int err, struct vx_explanation *x);
 /* A map update that failed with -errno err (a helper error, a user-space write). */
 void vx_explain_map_update(int err, const char *map, unsigned max_entries,
 			   struct vx_explanation *x);
+
+/* One sentence on what to do about an attach that failed with -errno err, or NULL
+ * when the errno says nothing more than its text. */
+const char *vx_attach_hint(int err);
 
 /* The bpftrace function (or builtin) that calls helper, e.g. "override()", or NULL. */
 const char *vx_helper_function(const char *helper);

@@ -358,6 +358,11 @@ int main(int argc, char **argv)
 		char why[256];
 		int err = tools_resolve(c.tool, &tool, why, sizeof(why));
 
+		if (err == -ENOENT && !tools_dir()) {
+			fprintf(stderr, "ERROR: no tools directory found (install bpfdeck, or set "
+				"BPFDECK_TOOLS_DIR)\n");
+			return 1;
+		}
 		if (err == -ENOENT) {
 			fprintf(stderr, "ERROR: no tool named '%s' (bpfdeck -l tools lists them)\n", c.tool);
 			return 1;

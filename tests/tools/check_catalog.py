@@ -9,6 +9,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 TOOLS = os.path.join(SRC, "share", "tools")
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import run  # noqa: E402  (its CASES)
 
 WANTED = """execsnoop opensnoop exitsnoop killsnoop syscount runqlat runqlen offcputime

@@ -124,6 +124,29 @@ static void part1(void)
 		CHECK(x.kind == VX_PROG_TOO_LARGE, "4 MB log: kind %s", vx_kind_name(x.kind));
 		free(big);
 	}
+	/* errno advice on other hosts: memlock on kernels before 5.11, permissions */
+	{
+		struct vx_host old = { "5.4.0-150-generic", 64 << 10, 0 };
+		struct vx_host new = { "6.1.0-13-amd64", 64 << 10, 0 };
+		struct vx_host user = { "6.1.0", ~0ull, 1000 };
+
+		vx_explain_errno(-EPERM, &old, &x);
+		CHECK(x.kind == VX_MEMLOCK && strstr(x.fix, "ulimit -l"), "5.4 EPERM: %s / %s",
+		      vx_kind_name(x.kind), x.fix);
+		vx_explain_errno(-ENOMEM, &old, &x);
+		CHECK(x.kind == VX_MEMLOCK, "5.4 ENOMEM: %s", vx_kind_name(x.kind));
+		vx_explain_errno(-EPERM, &new, &x);
+		CHECK(x.kind == VX_PERMISSION && strstr(x.fix, "lockdown"), "6.1 root EPERM: %s / %s",
+		      vx_kind_name(x.kind), x.fix);
+		vx_explain_errno(-EPERM, &user, &x);
+		CHECK(x.kind == VX_PERMISSION && strstr(x.fix, "as root"), "user EPERM: %s / %s",
+		      vx_kind_name(x.kind), x.fix);
+		old.memlock = ~0ull;
+		vx_explain_errno(-EPERM, &old, &x);
+		CHECK(x.kind == VX_PERMISSION, "5.4 unlimited memlock: %s", vx_kind_name(x.kind));
+	}
+	CHECK(vx_attach_hint(-EMFILE) && strstr(vx_attach_hint(-EMFILE), "ulimit -n") &&
+	      vx_attach_hint(-EPERM) && !vx_attach_hint(-EINVAL), "attach hints");
 	vx_explain_map_update(-E2BIG, "@counts", 4096, &x);
 	CHECK(x.kind == VX_MAP_FULL && strstr(x.fix, "@counts") && strstr(x.fix, "4096") &&
 	      strstr(x.fix, "BPFTRACE_MAP_KEYS_MAX"), "map full: %s / %s", vx_kind_name(x.kind),

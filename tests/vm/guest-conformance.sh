@@ -3,7 +3,8 @@
 # guests sharing a queue of corpus suites.
 #   guest-conformance.sh QUEUE_DIR "SUITE..." RUN.PY-ARGS...
 # Takes suites in the order given, each that no other guest took first (mkdir on
-# the read-write share is the lock), and runs tests/conformance/run.py on it;
+# the read-write share is the lock), and runs tests/conformance/run.py on it (the
+# suite "kprobe" is tests/kprobe/run.py on $BPFDECK_BIN, root $BPFDECK_ROOT);
 # QUEUE_DIR/SUITE/out gets the output and QUEUE_DIR/SUITE/rc the exit status.
 # A quiet guest lacks the background activity the corpus takes for granted (a
 # page fault, a read, a context switch every so often): a small loop provides it.
@@ -16,7 +17,13 @@ noise=$!
 for s in $suites; do
 	mkdir "$queue/$s" 2>/dev/null || continue
 	echo "guest $(hostname): suite $s"
-	python3 "$runpy" "$@" --suite "$s" >"$queue/$s/out" 2>&1
+	if [ "$s" = kprobe ]; then
+		# not a corpus suite: bpfdeck's own kernel-probe tests (tests/kprobe)
+		python3 "$(dirname "$0")/../kprobe/run.py" --bpfdeck "$BPFDECK_BIN" \
+			--root "$BPFDECK_ROOT" >"$queue/$s/out" 2>&1
+	else
+		python3 "$runpy" "$@" --suite "$s" >"$queue/$s/out" 2>&1
+	fi
 	echo $? >"$queue/$s/rc"
 	tail -n 1 "$queue/$s/out"
 done

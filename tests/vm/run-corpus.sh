@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run-corpus: the conformance corpus inside kernel-VM guests, several at once.
+# run-corpus: the kernel-VM tier: bpfdeck's kernel-probe tests (tests/kprobe) and
+# the conformance corpus inside kernel-VM guests, several at once.
 #   run-corpus.sh --bpfdeck BIN --root CROOT --share DIR --out DIR [--jobs N]
 #                 [--suites "S..."] [--time-scale F] [--expected-dir DIR]
 # Boots --jobs guests (run-vm.sh) that take suites from one queue (largest first),
@@ -14,8 +15,8 @@ src=$(cd "$here/../.." && pwd)
 jobs=${BPFDECK_VM_JOBS:-2}
 scale=${BPFDECK_VM_TIME_SCALE:-3}
 expected_dir=$src/tests/conformance
-# Largest first, so the guests finish close together.
-suites="call probe usdt basic builtin json-output array pointers tuples variable uprobe"
+# Largest first, so the guests finish close together; "kprobe" is tests/kprobe.
+suites="call probe kprobe usdt basic builtin json-output array pointers tuples variable uprobe"
 suites="$suites struct signed_ints file-output precedence signals intcast"
 bpfdeck= root= share= out=
 
@@ -50,7 +51,8 @@ start=$(date +%s)
 pids=()
 for i in $(seq 1 "$jobs"); do
 	"$here/run-vm.sh" --kernel "$kernel" --smp 2 --memory 2G --timeout 2400 -w "$share" \
-		-l "$out/console-$i.txt" -C "$root" -- \
+		-l "$out/console-$i.txt" -C "$root" \
+		-e "BPFDECK_BIN=$bpfdeck" -e "BPFDECK_ROOT=$root" -- \
 		"$here/guest-conformance.sh" "$out/queue" "$suites" \
 		--bpftrace "$bpfdeck" --root "$root" --expected "$expected" \
 		--log-dir "$out/logs" --time-scale "$scale" >"$out/guest-$i.txt" 2>&1 &
@@ -78,7 +80,12 @@ for s in $suites; do
 		failed=1
 		continue
 	fi
-	grep -E '^(PASS|FAIL|SKIP|REGRESSION|NEW-PASS) ' "$out/queue/$s/out"
+	grep -E '^(PASS|FAIL|SKIP|REGRESSION|NEW-PASS) ' "$out/queue/$s/out" |
+		if [ "$s" = kprobe ]; then sed 's/^\([A-Z-]*\) /\1 kprobe-tests: /'; else cat; fi
+	if [ "$(cat "$out/queue/$s/rc")" != 0 ]; then
+		failed=1
+		[ "$s" = kprobe ] && grep -A12 '^FAIL ' "$out/queue/$s/out" | sed 's/^/    /'
+	fi
 	set -- $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
 		"$out/queue/$s/out" | tail -n 1)
 	pass=$((pass + ${1:-0})) fail=$((fail + ${2:-0})) skip=$((skip + ${3:-0}))
