@@ -150,7 +150,7 @@ static struct type *ty_arg(struct sema *se, struct node *n)
 	int idx = atoi(n->name + (n->name[0] == 's' ? 4 : 3));
 
 	/* a raw tracepoint's context is its arguments, one u64 each */
-	if (k == PK_RAWTRACEPOINT && n->name[0] != 's') {
+	if (se->ap->kind == PK_RAWTRACEPOINT && n->name[0] != 's') {
 		if (idx > 11) {
 			sema_error(se, n, "%s: raw tracepoints pass at most 12 arguments", n->name);
 			return NULL;
@@ -291,6 +291,11 @@ static struct type *ty_args(struct sema *se, struct node *n)
 	se->uses_args = true;
 	if (k == PK_KFUNC || k == PK_KRETFUNC)
 		return kfunc_args_type(se, n);
+	if (k == PK_TRACEPOINT && se->ap->kind == PK_RAWTRACEPOINT) {
+		sema_error(se, n, "args: %s has no format without tracefs (it attaches as a raw "
+			   "tracepoint here): use arg0, arg1 ...", se->ap->full);
+		return NULL;
+	}
 	return sema_tp_args(se, n);
 }
 

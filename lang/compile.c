@@ -44,6 +44,14 @@ static void llvm_diag_report(struct diag_sink *d, const struct node *probe,
 		diag_error(d, &probe->loc, "this clause needs more than the 512 bytes of stack a BPF "
 			   "program may use (strings, tuples and buffers are built there): use fewer "
 			   "or shorter strings (BPFTRACE_STRLEN) or tuples, or split the clause");
+	/* LLVM's BPF target inlines copies and fills up to 1 KiB and has no library
+	 * to call for bigger ones (a 1 KiB string tuple zero-filled into a map value) */
+	else if (strstr(ld->msg, "built-in function 'memset'") ||
+		 strstr(ld->msg, "built-in function 'memcpy'") ||
+		 strstr(ld->msg, "built-in function 'memmove'"))
+		diag_error(d, &probe->loc, "this clause copies or clears a value of more than 1 KiB "
+			   "at once, which BPF code cannot do: use shorter strings (BPFTRACE_STRLEN) "
+			   "or smaller tuples in its maps");
 	else
 		diag_error(d, &probe->loc, "internal error: LLVM: %s", ld->msg);
 }
@@ -432,6 +440,7 @@ int compile_prepass(struct session *s, struct program *p)
 	size_t len = 0;
 	int saved_fmts = s->nfmts;
 
+	s->whole_program = true;
 	quiet.out = open_memstream(&buf, &len);
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < p->probes.n; i++) {

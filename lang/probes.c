@@ -94,6 +94,38 @@ static bool has_wildcard(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/* tp_as_raw: without tracefs there are no tracepoint ids or formats, but the
+ * kernel finds a raw tracepoint by its event name: attach that (no `args`),
+ * with a notice. 0 when it did, -errno after a diagnostic, -ENOENT silently
+ * when there is no such fallback here. */
+static int tp_as_raw(struct session *s, const char *cat, const char *ev, const struct node *ap,
+		     struct ap_vec *out, struct diag_sink *d)
+{
+	struct attach_point *a;
+	char why[512];
+	int alt;
+
+	if (!s->kinfo->probe_support ||
+	    s->kinfo->probe_support(PK_TRACEPOINT, ev, &alt, why, sizeof(why)) != PS_FALLBACK ||
+	    alt != PK_RAWTRACEPOINT)
+		return -ENOENT;
+	/* syscalls:* are one raw tracepoint each way, sys_enter/sys_exit */
+	if (!strcmp(cat, "syscalls")) {
+		diag_error(d, &ap->loc, "%s: %s; syscall tracepoints have none of their own "
+			   "(rawtracepoint:sys_enter sees every system call, its number in arg1)",
+			   ap->text, strtok(why, ";"));
+		return -EOPNOTSUPP;
+	}
+	a = ap_push(out, PK_RAWTRACEPOINT);
+	a->fallback = true;
+	a->written_kind = PK_TRACEPOINT;
+	a->target = strdup(cat);
+	a->func = strdup(ev);
+	a->full = join3("tracepoint", cat, ev);
+	diag_warn(d, NULL, "%s: %s", a->full, why);
+	return 0;
+}
+
 /* expand_tracepoint: tracepoint:CATEGORY:EVENT, either part may be a glob. */
 static int expand_tracepoint(struct session *s, const struct probe_lang *pl, char **parts, int nparts,
 			     const struct node *ap, struct ap_vec *out, struct diag_sink *d)
@@ -110,6 +142,12 @@ static int expand_tracepoint(struct session *s, const struct probe_lang *pl, cha
 		return -EINVAL;
 	}
 	n = s->kinfo->tp_glob(parts[0], parts[1], tp_visit, &w);
+	if (n < 0 && !has_wildcard(parts[0]) && !has_wildcard(parts[1])) {
+		int r = tp_as_raw(s, parts[0], parts[1], ap, out, d);
+
+		if (r != -ENOENT)
+			return r;       /* attached as a raw tracepoint, or said why not */
+	}
 	if (n < 0) {
 		diag_error(d, &ap->loc, "cannot read tracepoints: %s", strerror(-n));
 		return n;

@@ -141,6 +141,11 @@ static struct type *key_type(struct sema *se, struct node *key)
 		sema_error(se, key, "Invalid map key type");
 		return NULL;
 	}
+	/* With the whole program seen first, a string key is as long as its longest use
+	 * (comm: 16 bytes, as in bpftrace): hashing and comparing 64 bytes per event
+	 * costs. The workbench cannot grow a map later, so it keeps BPFTRACE_STRLEN. */
+	if (t->kind == TY_STRING && se->s->whole_program)
+		return t;
 	return sema_storage_type(se, t, false);
 }
 
@@ -181,6 +186,12 @@ struct map_decl *sema_map(struct sema *se, struct node *n, struct type *value)
 		sema_error(se, n, "Argument mismatch for %s: trying to access with arguments: [%s] "
 			   "when map expects arguments: [%s]", n->name, a, b);
 		return NULL;
+	}
+	/* the prepass grows a string key to its longest use before anything compiles */
+	if (kt && se->lenient && se->s->whole_program && kt->kind == TY_STRING &&
+	    m->key->kind == TY_STRING && kt->size > m->key->size) {
+		m->key = kt;
+		m->key_size = kt->size;
 	}
 	if (value && (!compatible(m->value, value) || type_is_agg(m->value) != type_is_agg(value))) {
 		type_name(value, a, sizeof(a));

@@ -115,6 +115,9 @@ struct session {
 	int zero_map;           /* id of a read-only array of zeroes that new map entries copy */
 	int next_clause_id;
 	struct ctypes *ctypes;  /* C types: script definitions, BTF cache (lang/ctypes.c) */
+	/* compile_prepass saw every clause before any compiled: a string map key can be
+	 * as long as its longest use instead of BPFTRACE_STRLEN (sema.c key_type) */
+	bool whole_program;
 };
 
 struct session *session_new(const struct session_config *cfg, const struct kinfo_ops *kinfo);

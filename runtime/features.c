@@ -460,15 +460,20 @@ static bool features_probe(enum feature f)
 
 /* BPFDECK_DISABLE_FEATURES=kprobe,kfunc answers "no" as a kernel without them
  * would, so fallbacks are tested on kernels that have everything. */
-static bool feat_disabled(enum feature f)
+bool features_env_disabled(const char *name)
 {
 	const char *p = getenv("BPFDECK_DISABLE_FEATURES");
-	size_t n = strlen(feat_names[f]);
+	size_t n = strlen(name);
 
 	for (; p && *p; p += strcspn(p, ","), p += *p == ',')
-		if (!strncmp(p, feat_names[f], n) && (p[n] == ',' || !p[n]))
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
 			return true;
 	return false;
+}
+
+static bool feat_disabled(enum feature f)
+{
+	return features_env_disabled(feat_names[f]);
 }
 
 bool features_has(enum feature f)

@@ -62,6 +62,10 @@ const char *features_name(enum feature f);
  * is off"); NULL when f is present or no reason is known. */
 const char *features_why_not(enum feature f);
 
+/* Whether BPFDECK_DISABLE_FEATURES (comma-separated: "kprobe,kfunc,tracefs")
+ * names name: bpfdeck then acts as on a kernel without it, to test fallbacks. */
+bool features_env_disabled(const char *name);
+
 /* The verifier's instruction limit, or -1 when it cannot be learnt. */
 int features_insn_limit(void);
 

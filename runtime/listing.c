@@ -61,14 +61,6 @@ static int strset_addf(struct strset *s, const char *fmt, ...)
 	return strset_take(s, n < 0 ? NULL : str);
 }
 
-static bool strset_has(const struct strset *s, const char *str)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], str))
-			return true;
-	return false;
-}
-
 static int cmp_strp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -928,7 +920,9 @@ static int list_kfuncs(struct lrun *r, const struct lap *a)
 		if (!btf_is_func(t))
 			continue;
 		name = btf__name_by_offset(r->btf, t->name_off);
-		if (name && tracefs_wildcard_match(a->func, name) && !strset_has(&s, name))
+		/* duplicates go in strset_sort_uniq: a lookup per name here was
+		 * quadratic, most of a minute for vmlinux's 50000 functions emulated */
+		if (name && tracefs_wildcard_match(a->func, name))
 			if (strset_addf(&s, "%s", name))
 				return -ENOMEM;
 	}

@@ -269,17 +269,21 @@ static int loader_load_sysraw(struct rt *rt, const struct prog_unit *u, const st
 	p->sys_raw = SYSRAW_NONE;
 	if (!dir)
 		return -1;
-	map = sysraw_build(u, dir, insns, n, &v, &nv);
-	if (map < 0)
-		return -1;
 	loader_obj_name(name, u->naps && u->aps[0].full ? u->aps[0].full : u->name);
-	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, name, "GPL", v, nv, NULL);
-	close(map);
-	free(v);
-	if (fd < 0)
-		return -1;
-	p->sys_raw = dir;
-	return fd;
+	/* the cheaper prologue first; a kernel without BTF takes the other */
+	for (int btf = 1; btf >= 0; btf--) {
+		map = sysraw_build(u, dir, btf, insns, n, &v, &nv);
+		if (map < 0)
+			return -1;
+		fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, name, "GPL", v, nv, NULL);
+		close(map);
+		free(v);
+		if (fd >= 0) {
+			p->sys_raw = dir;
+			return fd;
+		}
+	}
+	return -1;
 }
 
 int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *progs,

@@ -85,10 +85,11 @@ enum { SYSRAW_NONE, SYSRAW_ENTER, SYSRAW_EXIT };
  * or behind a syscall filter on the raw sys_enter/sys_exit tracepoint. */
 int sysraw_plan(const struct rt *rt, const struct prog_unit *u, const struct bpf_insn *insns,
 		size_t n);
-/* u's filter prologue + insns into *out (malloc'd). Returns the filter map's fd,
- * to close once the program is loaded, or -errno. */
-int sysraw_build(const struct prog_unit *u, int dir, const struct bpf_insn *insns, size_t n,
-		 struct bpf_insn **out, size_t *nout);
+/* u's filter prologue + insns into *out (malloc'd); btf: the prologue reads the
+ * task through its BTF type (needs kernel BTF). Returns the filter map's fd, to
+ * close once the program is loaded, or -errno. */
+int sysraw_build(const struct prog_unit *u, int dir, bool btf, const struct bpf_insn *insns,
+		 size_t n, struct bpf_insn **out, size_t *nout);
 /* The raw tracepoint link of a program loaded that way, or -errno. */
 int sysraw_attach(int dir, int prog_fd);
 /* Would raw and perf-event programs share a syscall tracepoint among cs[]? */

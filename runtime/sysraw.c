@@ -173,20 +173,30 @@ static int sysraw_nr(const char *event, int *dir)
 	return -1;
 }
 
-/* Raw syscall tracepoints here, unless BPFDECK_RAW_SYSCALLS=0 asks for perf events. */
-static bool sysraw_available(void)
+/* The trade: a raw sys_enter/sys_exit program runs for every syscall of the machine
+ * and costs the ones it filters out (about 80 ns each on a retpoline/SRSO VM,
+ * docs/performance.md), where the perf handler tests a bit; a perf event costs
+ * ~50 ms to detach, one after another. So a program goes raw from this many
+ * syscall tracepoints of one direction on; BPFDECK_RAW_SYSCALLS=N moves the bar
+ * (0: never, 1: always). */
+#define SYSRAW_MIN_DEFAULT 4
+
+/* The bar, or 0 when this kernel or architecture cannot go raw. */
+static int sysraw_min(void)
 {
-	static int ok = -1;
+	static int min = -1;
 	struct utsname u;
 	const char *env = getenv("BPFDECK_RAW_SYSCALLS");
 	int major = 0, minor = 0;
 
-	if (ok >= 0)
-		return ok;
-	ok = SYS_NAMES_N > 0 && !(env && !strcmp(env, "0")) && !uname(&u) &&
-	     sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
-	     (major > 5 || (major == 5 && minor >= 11));
-	return ok;
+	if (min >= 0)
+		return min;
+	min = env && *env ? atoi(env) : SYSRAW_MIN_DEFAULT;
+	if (min < 0 || !SYS_NAMES_N || uname(&u) ||
+	    sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
+	    major < 5 || (major == 5 && minor < 11))
+		min = 0;
+	return min;
 }
 
 /* Helpers that take no argument: calling one kills r1 without reading it. */
@@ -268,7 +278,7 @@ int sysraw_plan(const struct rt *rt, const struct prog_unit *u, const struct bpf
 {
 	int dir = 0, d;
 
-	if (rt->opts.verbose || rt->sysraw_off || !u->naps || !sysraw_available())
+	if (rt->opts.verbose || rt->sysraw_off || !sysraw_min() || u->naps < sysraw_min())
 		return 0;
 	for (int i = 0; i < u->naps; i++) {
 		const struct attach_point *ap = &u->aps[i];
@@ -284,11 +294,11 @@ int sysraw_plan(const struct rt *rt, const struct prog_unit *u, const struct bpf
 #define I(c, d, s, o, k) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
 					    .off = (o), .imm = (k) })
 
-int sysraw_build(const struct prog_unit *u, int dir, const struct bpf_insn *insns, size_t n,
-		 struct bpf_insn **out, size_t *nout)
+int sysraw_build(const struct prog_unit *u, int dir, bool btf, const struct bpf_insn *insns,
+		 size_t n, struct bpf_insn **out, size_t *nout)
 {
 	struct bpf_insn pro[40], *v;
-	int map, k = 0, d, exit_at;
+	int map, k = 0, d, to_exit[3], nexit = 0;
 	unsigned char one = 1;
 	size_t np;
 
@@ -325,30 +335,33 @@ int sysraw_build(const struct prog_unit *u, int dir, const struct bpf_insn *insn
 	pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
 	pro[k++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4);
 	pro[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
-	exit_at = k + 15;
-	pro[k] = I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, exit_at - k - 1, 0);
-	k++;
+	to_exit[nexit++] = k;
+	pro[k++] = I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
 	pro[k++] = I(BPF_LDX | BPF_B | BPF_MEM, 1, 0, 0, 0);
-	pro[k] = I(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, exit_at - k - 1, 0);
-	k++;
-	/* like the perf handler, no 32-bit syscalls (in_ia32_syscall) */
-	pro[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_task);
-	pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 3, 0, 0, 0);
-	pro[k++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, TI_STATUS);
-	pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
-	pro[k++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -8);
-	pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 4);
-	pro[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_probe_read_kernel);
-	pro[k++] = I(BPF_LDX | BPF_W | BPF_MEM, 1, 10, -8, 0);
+	to_exit[nexit++] = k;
+	pro[k++] = I(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0, 0);
+	/* like the perf handler, no 32-bit syscalls (in_ia32_syscall): current's
+	 * thread_info.status, read through its BTF type (a plain load) or a helper */
+	if (btf) {
+		pro[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_task_btf);
+		pro[k++] = I(BPF_LDX | BPF_W | BPF_MEM, 1, 0, TI_STATUS, 0);
+	} else {
+		pro[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_task);
+		pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 3, 0, 0, 0);
+		pro[k++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, TI_STATUS);
+		pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
+		pro[k++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -8);
+		pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 4);
+		pro[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_probe_read_kernel);
+		pro[k++] = I(BPF_LDX | BPF_W | BPF_MEM, 1, 10, -8, 0);
+	}
 	pro[k++] = I(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, TS_COMPAT);
-	pro[k] = I(BPF_JMP | BPF_JNE | BPF_K, 1, 0, exit_at - k - 1, 0);
-	k++;
+	to_exit[nexit++] = k;
+	pro[k++] = I(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 0, 0);
 	pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);                 /* r1 = ctx */
 	pro[k++] = I(BPF_JMP | BPF_JA, 0, 0, 2, 0);
-	if (k != exit_at) {
-		close(map);
-		return -EINVAL;
-	}
+	for (int i = 0; i < nexit; i++)
+		pro[to_exit[i]].off = k - to_exit[i] - 1;
 	pro[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
 	pro[k++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "fallback.h"
+#include "features.h"
 #include "kinfo_user.h"
 #include "tracefs.h"
 
@@ -59,6 +60,8 @@ const char *tracefs_root(void)
 	if (root_probed)
 		goto out;
 	root_probed = true;
+	if (features_env_disabled("tracefs"))
+		goto out;       /* as without tracefs, to test what does without it */
 
 	if (tracefs_mounted_at(TRACEFS_MAIN) || tracefs_has_events_dir(TRACEFS_MAIN)) {
 		root_cached = TRACEFS_MAIN;

@@ -186,11 +186,20 @@ CASES = [
          "rawtracepoint:sched_switch { printf(\"prev %d\\n\", arg1 != 0); exit(); }",
          [r"prev 1"], cmd=SLEEP),
     Case("rawtracepoint: more arguments than it has",
-         "rawtracepoint:sched_switch { printf(\"%d\\n\", arg11); exit(); }",
+         "rawtracepoint:sched_switch { printf(\"%d\\n\", arg9); exit(); }",
          [r"reads more arguments \(argN\) than the raw tracepoint has"], rc=255),
     Case("rawtracepoint: no such tracepoint",
          "rawtracepoint:bpfdeck_no_such_event { exit(); }",
          [r"rawtracepoint:bpfdeck_no_such_event: no such raw tracepoint"], rc=255),
+
+    Case("tracepoint falls back to a raw tracepoint",
+         "tracepoint:sched:sched_switch { printf(\"prev %d\\n\", arg1 != 0); exit(); }",
+         [r"(?m)^WARNING: tracepoint:sched:sched_switch: .*; attaching as a raw tracepoint "
+          r"instead$", r"prev 1"], cmd=SLEEP, env={"BPFDECK_DISABLE_FEATURES": "tracefs"}),
+    Case("syscall tracepoints have no raw tracepoint",
+         "tracepoint:syscalls:sys_enter_read { exit(); }",
+         [r"syscall tracepoints have none of their own"], rc=1,
+         env={"BPFDECK_DISABLE_FEATURES": "tracefs"}),
 
     # ---- iterators, watchpoints ----
     Case("iter:task", "iter:task { @n = count(); } END { printf(\"tasks %d\\n\", @n > 1); }",

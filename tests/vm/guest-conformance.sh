@@ -16,7 +16,8 @@ runpy=$(dirname "$0")/../conformance/run.py
 noise=$!
 for s in $suites; do
 	mkdir "$queue/$s" 2>/dev/null || continue
-	echo "guest $(hostname): suite $s"
+	echo "${BPFDECK_GUEST:-guest}: suite $s"
+	echo "${BPFDECK_GUEST:-guest}" >"$queue/$s/guest"
 	if [ "$s" = kprobe ]; then
 		# not a corpus suite: bpfdeck's own kernel-probe tests (tests/kprobe)
 		python3 "$(dirname "$0")/../kprobe/run.py" --bpfdeck "$BPFDECK_BIN" \

@@ -48,31 +48,66 @@ fi
 rm -rf "$out"
 mkdir -p "$out/queue" "$out/logs"
 start=$(date +%s)
-pids=()
-for i in $(seq 1 "$jobs"); do
-	"$here/run-vm.sh" --kernel "$kernel" --smp 2 --memory 2G --timeout 2400 -w "$share" \
-		-l "$out/console-$i.txt" -C "$root" \
-		-e "BPFDECK_BIN=$bpfdeck" -e "BPFDECK_ROOT=$root" -- \
-		"$here/guest-conformance.sh" "$out/queue" "$suites" \
-		--bpftrace "$bpfdeck" --root "$root" --expected "$expected" \
-		--log-dir "$out/logs" --time-scale "$scale" >"$out/guest-$i.txt" 2>&1 &
-	pids+=($!)
-done
-skipped=0 failed=0
-for i in "${!pids[@]}"; do
-	wait "${pids[$i]}"
-	rc=$?
-	if [ $rc = 77 ]; then
-		skipped=$((skipped + 1))
-		tail -n 1 "$out/guest-$((i + 1)).txt" >&2
-	elif [ $rc != 0 ]; then
-		echo "run-corpus: guest $((i + 1)) exited $rc:" >&2
-		grep -v '^\[' "$out/guest-$((i + 1)).txt" | tail -n 20 >&2
-		failed=1
-	fi
-done
-[ "$skipped" = "$jobs" ] && exit 77
 
+# Boots guests NAME... on the queue and waits for them. 77 when none could start.
+run_guests() {
+	local pids=() names=("$@") i rc skipped=0
+	for g in "${names[@]}"; do
+		"$here/run-vm.sh" --kernel "$kernel" --smp 2 --memory 2G --timeout 2400 -w "$share" \
+			-l "$out/console-$g.txt" -C "$root" -e "BPFDECK_GUEST=$g" \
+			-e "BPFDECK_BIN=$bpfdeck" -e "BPFDECK_ROOT=$root" -- \
+			"$here/guest-conformance.sh" "$out/queue" "$suites" \
+			--bpftrace "$bpfdeck" --root "$root" --expected "$expected" \
+			--log-dir "$out/logs" --time-scale "$scale" >"$out/guest-$g.txt" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}"
+		rc=$?
+		if [ $rc = 77 ]; then
+			skipped=$((skipped + 1))
+			tail -n 1 "$out/guest-${names[$i]}.txt" >&2
+		elif [ $rc != 0 ]; then
+			echo "run-corpus: guest ${names[$i]} exited $rc:" >&2
+			grep -v '^\[' "$out/guest-${names[$i]}.txt" | tail -n 20 >&2
+		fi
+	done
+	[ "$skipped" != "${#names[@]}" ] || return 77
+}
+
+names=()
+for i in $(seq 1 "$jobs"); do names+=("g$i"); done
+run_guests "${names[@]}"
+[ $? = 77 ] && exit 77
+
+# A guest kernel that oopses (6.1 under TCG has, once, in a BPF trampoline while
+# fentry and kprobes came and went on one function) takes its suite down with
+# it: say so, and run what it had not finished or failed once more in a fresh guest.
+retry=()
+for g in "${names[@]}"; do
+	bug=$(grep -m1 -E 'BUG:|Oops|general protection fault|Kernel panic' "$out/console-$g.txt" 2>/dev/null)
+	[ -n "$bug" ] || continue
+	echo "run-corpus: the guest kernel of $g crashed: $bug (console: $out/console-$g.txt)"
+	for d in "$out"/queue/*/; do
+		d=${d%/}
+		[ "$(cat "$d/guest" 2>/dev/null)" = "$g" ] || continue
+		if [ "$(cat "$d/rc" 2>/dev/null)" != 0 ]; then
+			mv "$d" "$d.crashed-$g"
+			retry+=("$(basename "$d")")
+		fi
+	done
+done
+for d in "$out"/queue/*/; do
+	d=${d%/}
+	case "$d" in *.crashed-*) continue ;; esac
+	[ -f "$d/rc" ] || { mv "$d" "$d.unfinished"; retry+=("$(basename "$d")"); }
+done
+if [ ${#retry[@]} -gt 0 ]; then
+	echo "run-corpus: running ${retry[*]} again in a fresh guest"
+	run_guests r1
+fi
+
+failed=0
 pass=0 fail=0 skip=0 regressions=0
 for s in $suites; do
 	if [ ! -f "$out/queue/$s/rc" ]; then
