@@ -477,6 +477,12 @@ static void dump_node(const struct node *n, FILE *out, int depth)
 		dump_node(n->a, out, depth + 1);
 		dump_body("block", n->body, out, depth + 1);
 		break;
+	case N_FOR:
+		fputs("for\n", out);
+		dump_node(n->a, out, depth + 1);
+		dump_node(n->b, out, depth + 1);
+		dump_body("block", n->body, out, depth + 1);
+		break;
 	case N_BREAK:
 		fputs("break\n", out);
 		break;

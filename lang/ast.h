@@ -44,6 +44,7 @@ enum node_kind {
 	N_IF,         /* cond = a; then = body; else = else_body (N_BLOCK or N_IF) or NULL */
 	N_UNROLL,     /* count expr = a; body */
 	N_WHILE,      /* cond = a; body */
+	N_FOR,        /* for ($a : @b) body: a = N_VAR, b = N_MAP (bpftrace 0.19) */
 	N_BREAK,
 	N_CONTINUE,
 	N_RETURN,     /* value a or NULL */

@@ -259,7 +259,11 @@ void cg_event(struct cg *cg, uint32_t kind, uint32_t id, unsigned payload, cg_fi
 		LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, p, cg_const(cg, 0), ""), inc, done);
 		LLVMPositionBuilderAtEnd(cg->b, inc);
 		pp = LLVMBuildIntToPtr(cg->b, p, cg->ptr, "");
-		cg_store_int(cg, pp, LLVMBuildAdd(cg->b, cg_load_int(cg, pp, 8, false), cg_const(cg, 1), ""), 8);
+		/* atomic although per-CPU: fentry programs run with only migration
+		 * disabled and perf_event ones interrupt others in NMI, so a
+		 * load-add-store could drop a count, and lost events must add up */
+		LLVMBuildAtomicRMW(cg->b, LLVMAtomicRMWBinOpAdd, pp, cg_const(cg, 1),
+				   LLVMAtomicOrderingMonotonic, false);
 		LLVMBuildBr(cg->b, done);
 	}
 	LLVMPositionBuilderAtEnd(cg->b, yes);
@@ -737,13 +741,19 @@ static LLVMValueRef cg_tp_field(struct cg *cg, struct node *n)
 	LLVMValueRef p = cg_gep(cg, cg->ctxp, f->offset);
 
 	if (f->bit_size == 32) {
-		/* __data_loc: u32 (length << 16 | offset from the record start) */
-		LLVMValueRef loc = cg_load_int(cg, p, 4, false);
-		LLVMValueRef off = LLVMBuildAnd(cg->b, loc, cg_const(cg, 0xffff), "");
-		LLVMValueRef src = LLVMBuildGEP2(cg->b, cg->i8, cg->ctxp, &off, 1, "");
-		LLVMValueRef buf = cg_alloca_zero(cg, t->size, "dataloc");
-		LLVMValueRef args[3] = { buf, cg_const(cg, t->size), src };
+		/* __data_loc: u32 (length << 16 | offset from the record start). One
+		 * aligned load: byte loads joined by shifts leave the offset unbounded
+		 * for 6.1's verifier, which then refuses ctx + offset. */
+		LLVMValueRef raw = LLVMBuildLoad2(cg->b, cg->i32, p, "");
+		LLVMValueRef off, buf, args[3];
 
+		LLVMSetAlignment(raw, 4);
+		off = LLVMBuildAnd(cg->b, LLVMBuildZExt(cg->b, raw, cg->i64, ""),
+				   cg_const(cg, 0xffff), "");
+		buf = cg_alloca_zero(cg, t->size, "dataloc");
+		args[0] = buf;
+		args[1] = cg_const(cg, t->size);
+		args[2] = LLVMBuildGEP2(cg->b, cg->i8, cg->ctxp, &off, 1, "");
 		cg_helper(cg, H_PROBE_READ_KERNEL_STR, args, 3);
 		return buf;
 	}
@@ -1026,6 +1036,126 @@ static void cg_assign(struct cg *cg, struct node *n)
 	}
 }
 
+
+/* cg_callback_new: a bpf_for_each_map_elem callback (map, key, value, ctx) of the
+ * program being generated. It shares the program's section: the kernel takes a
+ * subprogram only inside the program's instructions, and the loader turns its
+ * address (an ld_imm64 with a relocation) into a BPF_PSEUDO_FUNC. */
+static LLVMValueRef cg_callback_new(struct cg *cg)
+{
+	LLVMTypeRef params[4] = { cg->ptr, cg->ptr, cg->ptr, cg->ptr };
+	LLVMTypeRef fnty = LLVMFunctionType(cg->i64, params, 4, false);
+	unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+	char name[256];
+	LLVMValueRef f;
+
+	snprintf(name, sizeof(name), "%s_cb%d", LLVMGetValueName(cg->fn), cg->ncallbacks++);
+	f = LLVMAddFunction(cg->mod, name, fnty);
+	LLVMSetLinkage(f, LLVMInternalLinkage);
+	LLVMSetSection(f, LLVMGetSection(cg->fn));
+	LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(cg->ctx, noinline, 0));
+	return f;
+}
+
+/* cg_for_each: bpf_for_each_map_elem(map, cb, ctx, 0), the number of elements visited */
+static LLVMValueRef cg_for_each(struct cg *cg, int map_id, LLVMValueRef cb, LLVMValueRef ctx)
+{
+	LLVMValueRef args[4] = { cg_map_ptr(cg, map_id), cb, ctx, cg_const(cg, 0) };
+
+	return cg_helper(cg, H_FOR_EACH_MAP_ELEM, args, 4);
+}
+
+LLVMValueRef cg_map_count(struct cg *cg, int map_id)
+{
+	LLVMValueRef cb = cg_callback_new(cg), slot = cg_alloca_zero(cg, 8, "len_ctx");
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(cg->ctx);
+
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(cg->ctx, cb, "entry"));
+	LLVMBuildRet(b, LLVMConstInt(cg->i64, 0, false));
+	LLVMDisposeBuilder(b);
+	return cg_for_each(cg, map_id, cb, slot);
+}
+
+static void cg_blockn(struct cg *cg, struct node *b);
+
+/* cg_for: for ($kv : @m) { body } as a callback. The body's own variables live
+ * in the callback's frame; the program's context and the variables of the
+ * bodies around it reach it through the callback's ctx argument: a record of
+ * pointers in the caller's frame (the verifier follows them there). */
+static void cg_for(struct cg *cg, struct node *n)
+{
+	const struct map_decl *m = cg->s->maps[n->b->id];
+	const struct type *kvt = n->a->type;
+	const struct sema *se = cg->se;
+	LLVMValueRef outer_fn = cg->fn, outer_ctxp = cg->ctxp, cb, ctxrec, ctxarg;
+	LLVMValueRef *outer_vars = malloc(sizeof(*outer_vars) * (se->nvars + 1));
+	LLVMBasicBlockRef outer_entry = cg->entry, outer_at = LLVMGetInsertBlock(cg->b), body;
+	struct cg_lookup *outer_lookups = cg->lookups;
+	int outer_nloops = cg->nloops, outer_fn_id = cg->cur_fn, nshared = 0;
+	bool outer_cb = cg->in_callback;
+
+	if (!outer_vars) {
+		cg->nerrors++;
+		return;
+	}
+	memcpy(outer_vars, cg->vars, sizeof(*outer_vars) * se->nvars);
+	for (int i = 0; i < se->nvars; i++)
+		nshared += sema_fn_visible(se, se->vars[i].fn, outer_fn_id);
+	ctxrec = cg_alloca(cg, 8 * (1 + nshared), "for_ctx");
+	LLVMBuildStore(cg->b, cg->ctxp, ctxrec);
+	for (int i = 0, j = 1; i < se->nvars; i++)
+		if (sema_fn_visible(se, se->vars[i].fn, outer_fn_id))
+			LLVMBuildStore(cg->b, cg->vars[i], cg_gep(cg, ctxrec, 8 * j++));
+	cb = cg_callback_new(cg);
+	cg->fn = cb;
+	cg->cur_fn = (int)n->ival;
+	cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cb, "entry");
+	body = cg_block(cg, "body");
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	ctxarg = LLVMGetParam(cb, 3);
+	cg->ctxp = LLVMBuildLoad2(cg->b, cg->ptr, ctxarg, "ctx");
+	cg->lookups = NULL;
+	cg->nlookups = 0;
+	cg->nloops = 0;
+	cg->in_callback = true;
+	for (int i = 0, j = 1; i < se->nvars; i++) {
+		const struct sema_var *v = &se->vars[i];
+
+		if (sema_fn_visible(se, v->fn, outer_fn_id))
+			cg->vars[i] = LLVMBuildLoad2(cg->b, cg->ptr, cg_gep(cg, ctxarg, 8 * j++), v->name);
+		else if (v->fn == cg->cur_fn)
+			cg->vars[i] = cg_alloca_zero(cg, v->type->size ? v->type->size : 8, v->name);
+	}
+	cg_memcpy(cg, cg_gep(cg, cg->vars[n->a->id], kvt->fields[0].offset), LLVMGetParam(cb, 1),
+		  m->key->size);
+	cg_memcpy(cg, cg_gep(cg, cg->vars[n->a->id], kvt->fields[1].offset), LLVMGetParam(cb, 2),
+		  m->value->size);
+	cg_blockn(cg, n->body);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	LLVMPositionBuilderAtEnd(cg->b, cg->entry);
+	LLVMBuildBr(cg->b, body);
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(cb); bb; bb = LLVMGetNextBasicBlock(bb)) {
+		if (!LLVMGetBasicBlockTerminator(bb)) {
+			LLVMPositionBuilderAtEnd(cg->b, bb);
+			LLVMBuildRet(cg->b, cg_const(cg, 0));
+		}
+	}
+	free(cg->lookups);
+	memcpy(cg->vars, outer_vars, sizeof(*outer_vars) * se->nvars);
+	free(outer_vars);
+	cg->fn = outer_fn;
+	cg->cur_fn = outer_fn_id;
+	cg->ctxp = outer_ctxp;
+	cg->entry = outer_entry;
+	cg->lookups = outer_lookups;
+	cg->nlookups = 0;       /* the body may have written any map */
+	cg->nloops = outer_nloops;
+	cg->in_callback = outer_cb;
+	LLVMPositionBuilderAtEnd(cg->b, outer_at);
+	cg_for_each(cg, m->id, cb, ctxrec);
+}
+
 static void cg_stmt(struct cg *cg, struct node *n)
 {
 	LLVMBasicBlockRef a, b, c;
@@ -1083,8 +1213,17 @@ static void cg_stmt(struct cg *cg, struct node *n)
 		LLVMPositionBuilderAtEnd(cg->b, c);
 		cg->nlookups = 0;
 		break;
+	case N_FOR:
+		cg_for(cg, n);
+		break;
 	case N_BREAK:
 	case N_CONTINUE:
+		if (!cg->nloops && cg->in_callback) {
+			/* a for-loop body: 1 stops bpf_for_each_map_elem, 0 goes on */
+			LLVMBuildRet(cg->b, cg_const(cg, n->kind == N_BREAK));
+			LLVMPositionBuilderAtEnd(cg->b, cg_block(cg, "dead"));
+			break;
+		}
 		LLVMBuildBr(cg->b, n->kind == N_BREAK ? cg->loops[cg->nloops - 1].brk :
 				    cg->loops[cg->nloops - 1].cont);
 		LLVMPositionBuilderAtEnd(cg->b, cg_block(cg, "dead"));
@@ -1109,6 +1248,8 @@ int cg_function(struct cg *cg, struct node *probe, const char *name)
 	char section[160];
 
 	cg->fn = LLVMAddFunction(cg->mod, name, fnty);
+	cg->ncallbacks = 0;
+	cg->cur_fn = 0;
 	snprintf(section, sizeof(section), "prog/%s", name);
 	LLVMSetSection(cg->fn, section);
 	cg->ctxp = LLVMGetParam(cg->fn, 0);
@@ -1121,6 +1262,8 @@ int cg_function(struct cg *cg, struct node *probe, const char *name)
 	for (int i = 0; i < cg->nvars; i++) {
 		struct type *t = cg->se->vars[i].type;
 
+		if (cg->se->vars[i].fn)
+			continue;       /* a for-loop body's: in its callback */
 		cg->vars[i] = cg_alloca_zero(cg, t->size ? t->size : 8, cg->se->vars[i].name);
 	}
 	if (probe->a) {

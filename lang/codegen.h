@@ -15,7 +15,7 @@ enum bpf_helper_id {
 	H_PROBE_READ_KERNEL = 113, H_PROBE_READ_USER_STR = 114, H_PROBE_READ_KERNEL_STR = 115,
 	H_JIFFIES64 = 118, H_RINGBUF_OUTPUT = 130, H_RINGBUF_RESERVE = 131,
 	H_RINGBUF_SUBMIT = 132, H_GET_FUNC_IP = 173, H_ATTACH_COOKIE = 174,
-	H_TRACE_PRINTK = 6, H_OVERRIDE_RETURN = 58, H_D_PATH = 147,
+	H_TRACE_PRINTK = 6, H_OVERRIDE_RETURN = 58, H_D_PATH = 147, H_FOR_EACH_MAP_ELEM = 164,
 };
 
 struct cg_loop {
@@ -37,6 +37,9 @@ struct cg {
 	int nvars;
 	struct cg_loop loops[32];
 	int nloops;
+	bool in_callback;               /* generating a for-loop body's callback */
+	int cur_fn;                     /* sema_var.fn of the body being generated */
+	int ncallbacks;                 /* callbacks of the program so far, for names */
 	const struct attach_point *ap;
 	int naps;
 	struct node *agg_target;         /* the @map of `@map = agg(...)` being generated */
@@ -87,6 +90,9 @@ typedef void (*cg_agg_fn)(struct cg *cg, LLVMValueRef valp, LLVMValueRef v, cons
 void cg_map_agg(struct cg *cg, const struct map_decl *m, struct node *mapnode, LLVMValueRef v,
 		cg_agg_fn update);
 void cg_return(struct cg *cg);
+/* The number of elements of map_id (bpf_for_each_map_elem with a callback that
+ * only counts), an i64. */
+LLVMValueRef cg_map_count(struct cg *cg, int map_id);
 /* The stack id (kstack) or (id, pid) record (ustack) of the current context. */
 LLVMValueRef cg_stack(struct cg *cg, const struct type *t);
 /* An opaque copy of v no greater than max, so the verifier sees the bound that LLVM

@@ -91,6 +91,9 @@ struct program *parse_program_len(const char *source, size_t len, const char *fi
 
 /* Resolve #define/#include and C definitions of the program into the session. */
 int sema_program_prelude(struct session *s, struct program *p, struct diag_sink *d);
+/* A whole program has at most one BEGIN and one END: is probe index a second one?
+ * (reported as bpftrace does) */
+int sema_check_unique_probes(const struct program *p, int index, struct diag_sink *d);
 /* Expand the clause's attach points, type-check it against the session (adding map and
  * format declarations) and generate its BPF object. On error the session is left as it
  * was and the errors are reported to d. dump: print LLVM IR (-d) when non-NULL.

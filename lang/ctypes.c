@@ -975,7 +975,14 @@ struct type *sema_sizeof(struct sema *se, struct node *n)
 		return NULL;
 	if (x->kind == TY_RECORD && !record_of(se, x, n))
 		return NULL;
-	n->ival = x->size;
+	/* bpftrace's sizes where our wire layout differs: its buffer has a u8
+	 * length (ours u32), its ustack is one u64 (ours stack id and pid) */
+	if (x->kind == TY_BUFFER)
+		n->ival = x->size - 4 + 1;
+	else if (x->kind == TY_USTACK)
+		n->ival = 8;
+	else
+		n->ival = x->size;
 	return sema_int64(se, false);
 }
 

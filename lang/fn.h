@@ -101,6 +101,8 @@ int fn_signal_num(const char *name);
 /* ---- fn_map.c: has_key(), print(@m[k]) of aggregations (beyond 0.17) ---- */
 struct type *fn_ck_has_key(struct sema *se, struct node *n);
 LLVMValueRef fn_gen_has_key(struct cg *cg, struct node *n);
+struct type *fn_ck_len(struct sema *se, struct node *n);
+LLVMValueRef fn_gen_len(struct cg *cg, struct node *n);
 /* print(@m[k]) where @m holds an aggregation: printed from the map by the runtime */
 bool fn_is_print_key(struct sema *se, struct node *n);
 struct type *fn_ck_print_key(struct sema *se, struct node *n);

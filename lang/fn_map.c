@@ -1,4 +1,4 @@
-/* fn_map: map functions beyond bpftrace 0.17: has_key(@m, k), and print(@m[k])
+/* fn_map: map functions beyond bpftrace 0.17: has_key(@m, k), len(@m), print(@m[k])
  * of an aggregation (the runtime prints that entry, its CPUs added up). 0.17
  * rejects both, so no 0.17 script prints differently. */
 #include <string.h>
@@ -97,4 +97,16 @@ LLVMValueRef fn_gen_print_key(struct cg *cg, struct node *n)
 
 	cg_event(cg, EV_PRINT_MAP_KEY, m->id, m->key_size, fill_key, &fk);
 	return cg_const(cg, 0);
+}
+
+/* ---- len(@m): the number of elements (bpftrace 0.19) ---- */
+
+struct type *fn_ck_len(struct sema *se, struct node *n)
+{
+	return keyed_map(se, n, ARG(n, 0)) ? sema_int64(se, false) : NULL;
+}
+
+LLVMValueRef fn_gen_len(struct cg *cg, struct node *n)
+{
+	return cg_map_count(cg, ARG(n, 0)->id);
 }

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ctypes.h"
 #include "fn.h"
 
 #define ARG(n, i) ((n)->args.v[i])
@@ -163,6 +164,16 @@ struct type *fn_ck_strcontains(struct sema *se, struct node *n)
 	return sema_int64(se, false);
 }
 
+/* One byte of the haystack. Volatile: otherwise SROA turns a haystack variable
+ * into one scalar per byte, which the BPF backend spills past the 512-byte stack. */
+static LLVMValueRef sc_load(struct cg *cg, LLVMValueRef h, unsigned i)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, h, i), "");
+
+	LLVMSetVolatile(v, 1);
+	return v;
+}
+
 /* Unrolled: for each start i in the haystack, match the needle's bytes up to its
  * NUL (or its end). A NUL in the haystack at a start ends the search. */
 LLVMValueRef fn_gen_strcontains(struct cg *cg, struct node *n)
@@ -197,7 +208,7 @@ LLVMValueRef fn_gen_strcontains(struct cg *cg, struct node *n)
 				LLVMBuildBr(cg->b, next_i);
 				break;
 			}
-			hc = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, h, i + j), "");
+			hc = sc_load(cg, h, i + j);
 			more = cg_block(cg, "sc_eq");
 			LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, hc, nc, ""), more, next_i);
 			LLVMPositionBuilderAtEnd(cg->b, more);
@@ -205,7 +216,7 @@ LLVMValueRef fn_gen_strcontains(struct cg *cg, struct node *n)
 		if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(cg->b)))
 			LLVMBuildBr(cg->b, found);
 		LLVMPositionBuilderAtEnd(cg->b, next_i);
-		hc = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, h, i), "");
+		hc = sc_load(cg, h, i);
 		more = cg_block(cg, "sc_start");
 		LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, hc, zero8, ""), none, more);
 		LLVMPositionBuilderAtEnd(cg->b, more);
@@ -343,7 +354,9 @@ struct type *fn_ck_path(struct sema *se, struct node *n)
 	t = sema_expr(se, ARG(n, 0));
 	if (!t)
 		return NULL;
-	if (t->kind != TY_POINTER && t->kind != TY_INT) {
+	/* a struct path member (args->file->f_path) stands for its address, as in bpftrace */
+	if (t->kind != TY_POINTER && t->kind != TY_INT &&
+	    !(t->kind == TY_RECORD && ctypes_is_remote(ARG(n, 0)))) {
 		fn_error(se, n, "path() expects a pointer to a struct path (%s provided)",
 			 fn_type_word(t));
 		return NULL;
@@ -355,8 +368,15 @@ LLVMValueRef fn_gen_path(struct cg *cg, struct node *n)
 {
 	unsigned size = n->type->size;
 	LLVMValueRef buf = cg_alloca_zero(cg, size, "path");
-	LLVMValueRef args[3] = { LLVMBuildIntToPtr(cg->b, cg_expr(cg, ARG(n, 0)), cg->ptr, ""), buf,
-				 LLVMConstInt(cg->i32, size, false) };
+	struct node *a = ARG(n, 0);
+	LLVMValueRef p, args[3];
+	enum addrspace as;
+
+	if (a->type->kind != TY_RECORD || !cg_remote_addr(cg, a, &p, &as))
+		p = cg_expr(cg, a);
+	args[0] = LLVMBuildIntToPtr(cg->b, p, cg->ptr, "");
+	args[1] = buf;
+	args[2] = LLVMConstInt(cg->i32, size, false);
 
 	cg_helper_check(cg, cg_helper(cg, H_D_PATH, args, 3), H_D_PATH, n, false);
 	return buf;

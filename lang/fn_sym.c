@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "fn.h"
+#include "user.h"
 
 #define ARG(n, i) ((n)->args.v[i])
 
@@ -62,15 +63,19 @@ struct type *fn_ck_usym(struct sema *se, struct node *n)
 {
 	if (!fn_ck_ksym(se, n))
 		return NULL;
+	user_pid_seen_decl(se);
 	return type_simple(se->s->arena, TY_USYM);
 }
 
-/* usym_record: { u64 addr, u64 pid } of the current process */
+/* usym_record: { u64 addr, u64 pid } of the current process. The pid is
+ * announced too, so its mappings are captured while it lives and the address
+ * still resolves when printed after the process exited. */
 static LLVMValueRef usym_record(struct cg *cg, LLVMValueRef addr)
 {
 	LLVMValueRef buf = cg_alloca(cg, 16, "usym");
 	LLVMValueRef pid = LLVMBuildLShr(cg->b, cg_helper(cg, H_PID_TGID, NULL, 0), cg_const(cg, 32), "");
 
+	user_pid_seen(cg);
 	cg_store_int(cg, buf, addr, 8);
 	cg_store_int(cg, cg_gep(cg, buf, 8), pid, 8);
 	return buf;
@@ -121,7 +126,7 @@ struct type *fn_ck_uaddr(struct sema *se, struct node *n)
 {
 	struct node *a = ARG(n, 0);
 	enum probe_kind k = ap_written_kind(se->ap);
-	const char *target = "", *name;
+	const char *target = "", *file = NULL, *name;
 	struct user_sym sym = { 0 };
 	struct type *t, *elem;
 	int err = -ENOENT;
@@ -133,13 +138,16 @@ struct type *fn_ck_uaddr(struct sema *se, struct node *n)
 		fn_forbid_probe(se, n);
 	else
 		target = se->ap->target ? se->ap->target : "";
+	/* the file the probe attaches to (through /proc/PID/root with -p, the
+	 * library of a usdt probe found in one); target is only how it is shown */
+	file = se->ap->path ? se->ap->path : target;
 	name = t->kind == TY_STRING ? fn_literal_str(se, a) : NULL;
 	if (!name) {
 		fn_error(se, n, "uaddr() expects a string literal (%s provided)", fn_type_word(t));
 		return NULL;
 	}
-	if (*target && se->s->kinfo && se->s->kinfo->user_sym_lookup)
-		err = se->s->kinfo->user_sym_lookup(target, name, &sym);
+	if (*file && se->s->kinfo && se->s->kinfo->user_sym_lookup)
+		err = se->s->kinfo->user_sym_lookup(file, name, &sym);
 	if (err || !sym.addr) {
 		if (!se->lenient)
 			fn_error(se, n, "Could not resolve symbol: %s:%s", target, name);
@@ -210,6 +218,7 @@ struct type *fn_ck_func(struct sema *se, struct node *n)
 	case PK_KPROBE: case PK_KRETPROBE: case PK_KFUNC: case PK_KRETFUNC:
 		return type_simple(se->s->arena, TY_KSYM);
 	case PK_UPROBE: case PK_URETPROBE: case PK_USDT:
+		user_pid_seen_decl(se);
 		return type_simple(se->s->arena, TY_USYM);
 	default:
 		fn_error(se, n, "The func builtin can not be used with '%s' probes",

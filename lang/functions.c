@@ -838,6 +838,7 @@ static const struct func_def funcs[] = {
 	{ "ustack", 0, 2, ck_stack, gen_stack_fn },
 	{ "skboutput", 4, 4, fn_ck_skboutput, NULL },
 	{ "has_key", 2, 2, fn_ck_has_key, fn_gen_has_key },
+	{ "len", 1, 1, fn_ck_len, fn_gen_len },
 	{ "has_key", 1, 2, sema_has_key, cg_has_key },
 };
 

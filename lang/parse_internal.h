@@ -33,6 +33,7 @@ struct parse_ctx {
 	int prev_line, prev_col;/* just after that token (1:1 before any) */
 	int before_line, before_col; /* just after the token before that one */
 	struct loc probe_start; /* from just after the token before this probe's attach points */
+	struct loc ap_start;    /* from just after the token before this attach point (a ',') */
 
 	/* a multi-match token in progress: string, C definition, comment */
 	struct parse_loc tok_start;

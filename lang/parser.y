@@ -145,6 +145,7 @@ static struct node *check_attach(struct parse_ctx *ctx, struct node *ap);
 	STRUCT		"struct"
 	UNION		"union"
 	WHILE		"while"
+	FOR		"for"
 	RETURN		"return"
 	CONTINUE	"continue"
 	BREAK		"break"
@@ -245,6 +246,9 @@ attach_point
 	: ATTACH			{
 						$$ = mk(N_ATTACH, &@1);
 						$$->text = strdup("");
+						/* bpftrace spans an attach point from the token before */
+						$$->bt_loc.first_line = ctx->ap_start.first_line;
+						$$->bt_loc.first_col = ctx->ap_start.first_col;
 						attach_append($$, $1, &@1);
 					}
 	| attach_point ATTACH		{ attach_append($1, $2, &@2); $$ = $1; }
@@ -305,7 +309,8 @@ block_or_if
 	| if_stmt
 	;
 
-/* loop_stmt: UNROLL "(" count ")" block | WHILE "(" expr ")" block */
+/* loop_stmt: UNROLL "(" count ")" block | WHILE "(" expr ")" block
+ *          | FOR "(" var ":" MAP ")" block */
 loop_stmt
 	: UNROLL "(" unroll_count ")" block {
 						$$ = mk(N_UNROLL, &@$);
@@ -319,6 +324,13 @@ loop_stmt
 						$$->bt_loc = @1.b;
 						$$->a = $3;
 						$$->body = $5;
+					}
+	| FOR "(" var ":" MAP ")" block	{
+						$$ = mk(N_FOR, &@$);
+						$$->bt_loc = @1.b;
+						$$->a = $3;
+						$$->b = mk_name(N_MAP, $5, &@5);
+						$$->body = $7;
 					}
 	;
 

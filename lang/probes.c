@@ -156,7 +156,7 @@ static int expand_tracepoint(struct session *s, const struct probe_lang *pl, cha
 		if (has_wildcard(parts[0]) || has_wildcard(parts[1]))
 			diag_error(d, &ap->loc, "No probes matched: %s", ap->text);
 		else
-			diag_error(d, &ap->loc, "Invalid tracepoint: %s:%s (no such event in tracefs)",
+			diag_error(d, &ap->loc, "tracepoint not found: %s:%s",
 				   parts[0], parts[1]);
 		return -ENOENT;
 	}

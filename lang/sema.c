@@ -204,10 +204,22 @@ struct map_decl *sema_map(struct sema *se, struct node *n, struct type *value)
 	return m;
 }
 
+bool sema_fn_visible(const struct sema *se, int var_fn, int fn)
+{
+	for (;; fn = se->fn_parent[fn]) {
+		if (var_fn == fn)
+			return true;
+		if (!fn)
+			return false;
+	}
+}
+
 static struct sema_var *var_find(struct sema *se, const char *name)
 {
+	/* a for-loop body sees its own variables and those of the bodies around it
+	 * (bpftrace >= 0.20), not those of sibling loops */
 	for (int i = 0; i < se->nvars; i++)
-		if (!strcmp(se->vars[i].name, name))
+		if (sema_fn_visible(se, se->vars[i].fn, se->cur_fn) && !strcmp(se->vars[i].name, name))
 			return &se->vars[i];
 	return NULL;
 }
@@ -218,7 +230,7 @@ static struct sema_var *var_add(struct sema *se, const char *name, struct type *
 		se->vars_cap = se->vars_cap ? se->vars_cap * 2 : 16;
 		se->vars = realloc(se->vars, sizeof(*se->vars) * se->vars_cap);
 	}
-	se->vars[se->nvars] = (struct sema_var){ name, t, se->nvars };
+	se->vars[se->nvars] = (struct sema_var){ name, t, se->nvars, se->cur_fn };
 	return &se->vars[se->nvars++];
 }
 
@@ -710,6 +722,46 @@ static int sema_assign(struct sema *se, struct node *n)
 	return sema_error(se, n->a, "Can only assign to maps and variables");
 }
 
+/* sema_for: for ($kv : @m) { body }: $kv is the tuple (key, value) of each
+ * element, and the body is a function of its own (bpf_for_each_map_elem's
+ * callback): its variables are its own, those around it are reached by pointer. */
+static int sema_for(struct sema *se, struct node *n)
+{
+	struct map_decl *m = session_map_find(se->s, n->b->name);
+	struct type *kv[2];
+	struct sema_var *var;
+	int saved_fn = se->cur_fn, saved_depth = se->loop_depth, err;
+
+	if (!m) {
+		if (se->lenient)
+			return 0;
+		return sema_error(se, n->b, "Undefined map: %s", n->b->name);
+	}
+	if (!m->key)
+		return sema_error(se, n->b, "Loop expression must be a map with explicit keys "
+				  "(%s is a scalar map)", m->name);
+	if (type_is_agg(m->value))
+		return sema_error(se, n->b, "Loop over %s is not supported: its values are "
+				  "per-CPU aggregations", m->name);
+	if (se->nfns + 1 >= SEMA_FNS_MAX)
+		return sema_error(se, n, "Too many for-loops in one probe (at most %d)",
+				  SEMA_FNS_MAX - 1);
+	n->b->id = m->id;
+	n->b->type = m->value;
+	kv[0] = m->key;
+	kv[1] = m->value;
+	se->cur_fn = n->ival = ++se->nfns;
+	se->fn_parent[se->cur_fn] = saved_fn;
+	var = var_add(se, n->a->name, type_tuple(se->s->arena, kv, 2));
+	n->a->id = var->slot;
+	n->a->type = var->type;
+	se->loop_depth = 1;
+	err = sema_block(se, n->body);
+	se->loop_depth = saved_depth;
+	se->cur_fn = saved_fn;
+	return err;
+}
+
 static int sema_stmt(struct sema *se, struct node *n)
 {
 	struct type *t;
@@ -748,6 +800,8 @@ static int sema_stmt(struct sema *se, struct node *n)
 		err = sema_block(se, n->body);
 		se->loop_depth--;
 		return t ? err : -EINVAL;
+	case N_FOR:
+		return sema_for(se, n);
 	case N_BREAK:
 	case N_CONTINUE:
 		if (!se->loop_depth)
@@ -834,3 +888,34 @@ static int sema_define(const struct program *p, struct node *n)
 	return 0;
 }
 
+
+/* sema_check_unique_probes: bpftrace runs BEGIN and END once per program, so a
+ * second one is an error at its attach point. Checked per probe, before its
+ * body, so errors come in bpftrace's order; the workbench replaces clauses
+ * instead, and does not call this. */
+int sema_check_unique_probes(const struct program *p, int index, struct diag_sink *d)
+{
+	static const char *const once[] = { "BEGIN", "END" };
+	bool seen[2] = { false, false };
+	int err = 0;
+
+	for (int i = 0; i <= index && i < p->probes.n; i++) {
+		const struct node *probe = p->probes.v[i];
+
+		for (int j = 0; j < probe->aps.n; j++) {
+			const struct node *ap = probe->aps.v[j];
+
+			for (int k = 0; k < 2; k++) {
+				if (strcmp(ap->text, once[k]))
+					continue;
+				if (seen[k] && i == index) {
+					diag_error(d, ap->bt_loc.first_line > 0 ? &ap->bt_loc : &ap->loc,
+						   "More than one %s probe defined", once[k]);
+					err = -EINVAL;
+				}
+				seen[k] = true;
+			}
+		}
+	}
+	return err;
+}

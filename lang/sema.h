@@ -7,10 +7,13 @@
 #include "compile.h"
 #include "arena.h"
 
+#define SEMA_FNS_MAX 64   /* for-loops of one program, plus the program */
+
 struct sema_var {
 	const char *name;
 	struct type *type;
 	int slot;
+	int fn;         /* 0: the program's; k: the k-th for-loop body's (its callback) */
 };
 
 struct sema {
@@ -24,6 +27,8 @@ struct sema {
 	struct sema_var *vars;
 	int nvars, vars_cap;
 	int loop_depth;
+	int cur_fn, nfns;                 /* sema_var.fn of the body being typed, and count */
+	int fn_parent[SEMA_FNS_MAX];      /* the body a for-loop is in */
 	bool lenient;                     /* pre-pass: unknown map reads are not errors */
 	bool uses_probe, uses_args;
 	struct node *agg_ok;              /* the aggregation call being assigned to a map */
@@ -32,6 +37,8 @@ struct sema {
 
 struct type *sema_expr(struct sema *se, struct node *n);
 struct type *sema_int64(struct sema *se, bool is_signed);
+/* Is a variable of body var_fn visible in body fn (the same or an enclosing one)? */
+bool sema_fn_visible(const struct sema *se, int var_fn, int fn);
 bool sema_is_int(const struct type *t);
 bool sema_is_str(const struct type *t);
 /* The type a value takes when stored in a map or variable (ints widen to 64 bits). */

@@ -274,27 +274,3 @@ int folded_write(FILE *f, struct output *o, const struct map_snapshot *m)
 	stack_table_free(&t);
 	return ferror(f) ? -EIO : (int)out;
 }
-
-int folded_export(const char *path, struct output *o, const struct map_decl *d, int map_fd)
-{
-	struct map_snapshot *snap = NULL;
-	FILE *f;
-	int err;
-
-	if (!folded_map_has_stacks(d))
-		return -EINVAL;
-	err = map_snapshot_read(d, map_fd, &snap);
-	if (err)
-		return err;
-	f = fopen(path, "we");
-	if (!f) {
-		err = -errno;
-		map_snapshot_free(snap);
-		return err;
-	}
-	err = folded_write(f, o, snap);
-	if (fclose(f) && err >= 0)
-		err = -errno;
-	map_snapshot_free(snap);
-	return err;
-}

@@ -44,8 +44,5 @@ void stack_table_free(struct stack_table *t);
  * Frames are function names without offsets ("0x..." when unknown); a ';' in
  * a name becomes ':'. Returns the number of lines or -errno. */
 int folded_write(FILE *f, struct output *o, const struct map_snapshot *m);
-/* The same for the kernel map d (read through map_fd) into the file path
- * (the workbench's :export-folded FILE). */
-int folded_export(const char *path, struct output *o, const struct map_decl *d, int map_fd);
 
 #endif

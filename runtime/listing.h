@@ -16,4 +16,8 @@ int listing_print(const char *pattern, bool verbose, FILE *out);
  * usdt without a file means every file mapped by PID (seen via /proc/PID/root). */
 int listing_print_pid(const char *pattern, bool verbose, int pid, FILE *out);
 
+/* "struct X", "union X", "enum X": the kernel's BTF types of that name (wildcards),
+ * -v their C definitions (listing_btf.c). */
+int listing_print_btf(const char *pattern, bool verbose, FILE *out);
+
 #endif

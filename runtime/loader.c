@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "rt_priv.h"
 #include "verifier_explain.h"
 
@@ -34,8 +35,9 @@ static const char *loader_sec_name(struct loader_elf *le, Elf_Scn *scn)
 }
 
 /* Opens the image and refuses what the loader cannot honour: anything but a
- * 64-bit little-endian BPF object, and relocations against program code (maps
- * are plain ld_imm64 ids, calls must be resolved by LLVM). */
+ * 64-bit little-endian BPF object, and RELA relocations against program code
+ * (maps are plain ld_imm64 ids, calls are resolved by LLVM; the REL ones are
+ * callback addresses, loader_link_funcs). */
 static int loader_elf_open(struct rt *rt, struct clause_obj *c, struct loader_elf *le)
 {
 	Elf_Scn *scn = NULL;
@@ -65,7 +67,7 @@ static int loader_elf_open(struct rt *rt, struct clause_obj *c, struct loader_el
 			continue;
 		if (sh.sh_type == SHT_SYMTAB)
 			le->symtab = scn;
-		if (sh.sh_type != SHT_REL && sh.sh_type != SHT_RELA)
+		if (sh.sh_type != SHT_RELA)
 			continue;
 		name = loader_sec_name(le, elf_getscn(le->elf, sh.sh_info));
 		if (name && !strncmp(name, PROG_SEC_PREFIX, strlen(PROG_SEC_PREFIX))) {
@@ -152,6 +154,122 @@ static int loader_patch_maps(struct rt *rt, const char *name, struct bpf_insn *i
 	return 0;
 }
 
+/* loader_link_funcs: a callback's address (bpf_for_each_map_elem) is an
+ * ld_imm64 with a relocation against the callback, which LLVM put in the
+ * program's section; the kernel wants src_reg BPF_PSEUDO_FUNC and the callback's
+ * first instruction relative to the next one. Returns how many were linked. */
+static int loader_link_funcs(struct rt *rt, struct loader_elf *le, Elf_Scn *prog,
+			     const char *name, struct bpf_insn *insns, size_t n)
+{
+	Elf_Data *rels, *syms = elf_getdata(le->symtab, NULL);
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	GElf_Rel rel;
+	GElf_Sym sym;
+	int linked = 0;
+
+	while ((scn = elf_nextscn(le->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL ||
+		    sh.sh_info != elf_ndxscn(prog) || !(rels = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t r = 0; sh.sh_entsize && r < sh.sh_size / sh.sh_entsize; r++) {
+			size_t i;
+			int64_t target;
+
+			if (!gelf_getrel(rels, (int)r, &rel) || !syms ||
+			    !gelf_getsym(syms, (int)GELF_R_SYM(rel.r_info), &sym))
+				return rt_fail(rt, -EINVAL, "loader: prog/%s: bad relocation", name);
+			i = rel.r_offset / sizeof(struct bpf_insn);
+			if (i + 1 >= n || insns[i].code != (BPF_LD | BPF_IMM | BPF_DW) ||
+			    sym.st_shndx != elf_ndxscn(prog))
+				return rt_fail(rt, -EINVAL,
+					       "loader: prog/%s: unsupported relocation at insn %zu",
+					       name, i);
+			/* a section symbol carries the offset in the instruction (REL) */
+			target = ((int64_t)sym.st_value + insns[i].imm) / (int64_t)sizeof(struct bpf_insn);
+			if (target <= 0 || (size_t)target >= n)
+				return rt_fail(rt, -EINVAL, "loader: prog/%s: callback outside the program",
+					       name);
+			insns[i].src_reg = BPF_PSEUDO_FUNC;
+			insns[i].imm = (int32_t)(target - (int64_t)i - 1);
+			linked++;
+		}
+	}
+	return linked;
+}
+
+static int loader_insn_cmp(const void *a, const void *b)
+{
+	const struct bpf_func_info *x = a, *y = b;
+
+	return (x->insn_off > y->insn_off) - (x->insn_off < y->insn_off);
+}
+
+/* loader_func_btf: the kernel takes a callback's address only from a program
+ * with BTF func_info, one record per subprogram (the program at insn 0, then
+ * each callback and call target). The types are placeholders: static
+ * subprograms are verified by their code, not their prototype. */
+static int loader_func_btf(struct rt *rt, const char *name, const struct bpf_insn *insns,
+			   size_t n, struct btf **out, struct bpf_func_info **fi, size_t *nfi)
+{
+	struct bpf_func_info *v = calloc(n + 1, sizeof(*v));
+	struct btf *btf = btf__new_empty();
+	int err = -ENOMEM, type, proto;
+	size_t k = 1;
+
+	*out = NULL;
+	*fi = NULL;
+	if (!v || !btf)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		bool call = insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == BPF_PSEUDO_CALL;
+		bool func = insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    insns[i].src_reg == BPF_PSEUDO_FUNC;
+
+		if (call || func)
+			v[k++].insn_off = (uint32_t)(i + insns[i].imm + 1);
+	}
+	qsort(v + 1, k - 1, sizeof(*v), loader_insn_cmp);
+	*nfi = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!*nfi || v[i].insn_off != v[*nfi - 1].insn_off)
+			v[(*nfi)++] = v[i];
+	type = btf__add_int(btf, "long", 8, BTF_INT_SIGNED);
+	proto = type < 0 ? type : btf__add_func_proto(btf, type);
+	for (int a = 0; a < 4 && proto >= 0; a++)
+		err = btf__add_func_param(btf, "a", type);
+	if (proto < 0 || err < 0) {
+		err = rt_fail(rt, proto < 0 ? proto : err, "loader: prog/%s: cannot build BTF", name);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < *nfi; i++) {
+		char fname[32];
+		int id;
+
+		snprintf(fname, sizeof(fname), i ? "cb%zu" : "prog", i);
+		id = btf__add_func(btf, fname, i ? BTF_FUNC_STATIC : BTF_FUNC_GLOBAL, proto);
+		if (id < 0) {
+			err = rt_fail(rt, id, "loader: prog/%s: cannot build BTF", name);
+			goto cleanup;
+		}
+		v[i].type_id = (uint32_t)id;
+	}
+	err = btf__load_into_kernel(btf);
+	if (err) {
+		err = rt_fail(rt, err, "loader: prog/%s: kernel refused the program's BTF: %s",
+			      name, strerror(-err));
+		goto cleanup;
+	}
+	*out = btf;
+	*fi = v;
+	return 0;
+
+cleanup:
+	btf__free(btf);
+	free(v);
+	return err;
+}
+
 /* Kernel object names: 15 chars of [A-Za-z0-9_.]. */
 static void loader_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
 {
@@ -193,11 +311,14 @@ static int loader_log_grow(struct rt *rt, size_t want)
  * since a full log makes even a good program fail with ENOSPC. */
 static int loader_load_prog(struct rt *rt, const struct clause_obj *c, const struct prog_unit *u,
 			    struct bpf_insn *insns, size_t n, const struct prog_load_info *li,
+			    const struct btf *btf, const struct bpf_func_info *fi, size_t nfi,
 			    char **verifier_log)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = li->expected_attach_type,
 		    .attach_btf_id = li->attach_btf_id,
-		    .attach_btf_obj_fd = li->attach_btf_obj_fd >= 0 ? li->attach_btf_obj_fd : 0);
+		    .attach_btf_obj_fd = li->attach_btf_obj_fd >= 0 ? li->attach_btf_obj_fd : 0,
+		    .prog_btf_fd = btf ? btf__fd(btf) : 0, .func_info = fi,
+		    .func_info_cnt = (__u32)nfi, .func_info_rec_size = fi ? sizeof(*fi) : 0);
 	char name[BPF_OBJ_NAME_LEN], span[256];
 	struct vx_explanation x;
 	const char *probe;
@@ -291,6 +412,9 @@ int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *prog
 {
 	struct loader_elf le = {0};
 	struct bpf_insn *insns = NULL;
+	struct btf *btf = NULL;
+	struct bpf_func_info *fi = NULL;
+	size_t nfi = 0;
 	Elf_Scn *scn;
 	Elf_Data *data;
 	size_t n;
@@ -326,13 +450,27 @@ int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *prog
 		err = loader_patch_maps(rt, c->progs[i].name, insns, n);
 		if (err)
 			goto cleanup;
+		err = loader_link_funcs(rt, &le, scn, c->progs[i].name, insns, n);
+		if (err < 0)
+			goto cleanup;
+		btf__free(btf);
+		btf = NULL;
+		free(fi);
+		fi = NULL;
+		nfi = 0;
+		if (err > 0) {
+			err = loader_func_btf(rt, c->progs[i].name, insns, n, &btf, &fi, &nfi);
+			if (err)
+				goto cleanup;
+		}
 		err = loader_prepare(rt, &c->progs[i], &progs[i].li);
 		if (err)
 			goto cleanup;
-		fd = loader_load_sysraw(rt, &c->progs[i], insns, n, &progs[i]);
+		/* sysraw puts code in front, which func_info would not follow */
+		fd = btf ? -1 : loader_load_sysraw(rt, &c->progs[i], insns, n, &progs[i]);
 		if (fd < 0)
 			fd = loader_load_prog(rt, c, &c->progs[i], insns, n, &progs[i].li,
-					      verifier_log);
+					      btf, fi, nfi, verifier_log);
 		/* the kernel holds its own reference to a module's BTF now */
 		if (progs[i].li.attach_btf_obj_fd >= 0)
 			close(progs[i].li.attach_btf_obj_fd);
@@ -354,6 +492,8 @@ cleanup:
 		}
 	}
 	free(insns);
+	btf__free(btf);
+	free(fi);
 	elf_end(le.elf);
 	return err;
 }

@@ -182,6 +182,7 @@ static void parse_args(int argc, char **argv, struct cli *c)
 {
 	struct option longopts[sizeof(flags) / sizeof(flags[0]) + 1];
 	char shortopts[64] = "+";
+	const char *opts = shortopts;
 	int nl = 0, opt;
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -201,7 +202,7 @@ static void parse_args(int argc, char **argv, struct cli *c)
 	}
 	longopts[nl] = (struct option){ 0 };
 again:
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_BUFFER:
 			if (!strcmp(optarg, "none"))
@@ -279,7 +280,7 @@ again:
 		}
 		return;
 	}
-	if (!c->expr && optind < argc)
+	if (!c->expr && !c->file && optind < argc)
 		c->file = argv[optind++];
 	if (!c->expr && c->file && !strcmp(c->file, "tool")) {
 		/* bpfdeck [options] tool NAME [args]: the args are the tool's $1, $2... */
@@ -291,6 +292,23 @@ again:
 			exit(1);
 		}
 		c->tool = argv[optind++];
+	} else if (opts == shortopts && optind < argc && strcmp(argv[optind - 1], "--")) {
+		/* bpftrace's GNU getopt permutes: "prog.bt -v 1 -- -2" takes -v, and
+		 * 1, -2 are $1, $2. A tool's arguments stay its own, hence the "+"
+		 * up to the script. */
+		char **rest = calloc(argc - optind + 2, sizeof(*rest));
+
+		if (!rest) {
+			fprintf(stderr, "ERROR: out of memory\n");
+			exit(1);
+		}
+		rest[0] = argv[0];
+		memcpy(rest + 1, argv + optind, (argc - optind) * sizeof(*rest));
+		argc = argc - optind + 1;
+		argv = rest; /* kept for the process' lifetime: c->argv points into it */
+		opts = shortopts + 1;
+		optind = 0;
+		goto again;
 	}
 	c->argc = argc - optind;
 	c->argv = argv + optind;
@@ -304,6 +322,10 @@ static int list_probes(struct cli *c)
 		fprintf(stderr, "ERROR: invalid character in search expression\n");
 		return 1;
 	}
+	if (c->list_pattern && (!strncmp(c->list_pattern, "struct ", 7) ||
+				!strncmp(c->list_pattern, "union ", 6) ||
+				!strncmp(c->list_pattern, "enum ", 5)))
+		return listing_print_btf(c->list_pattern, c->verbose, stdout) < 0 ? 1 : 0;
 	/* -p: uprobes and USDT probes of that process's files */
 	return listing_print_pid(c->list_pattern ? c->list_pattern : (c->expr ? c->expr : NULL),
 				 c->verbose, c->pid, stdout) < 0 ? 1 : 0;
@@ -495,6 +517,7 @@ int main(int argc, char **argv)
 	compile_prepass(s, prog);
 	clauses = calloc(prog->probes.n + 1, sizeof(*clauses));
 	for (int i = 0; i < prog->probes.n && d.nerrors <= DIAG_MAX_ERRORS; i++) {
+		sema_check_unique_probes(prog, i, &d);
 		if (compile_clause(s, prog, prog->probes.v[i], i, &clauses[n], &d, c.debug ? stdout : NULL))
 			continue;
 		n++;

@@ -51,7 +51,7 @@ static int c_help(struct cmd_host *h, int argc, char **argv)
 		if (argc > 1 && strncmp(c->name, argv[1], strlen(argv[1])))
 			continue;
 		snprintf(head, sizeof(head), ":%s %s", c->name, c->args);
-		wb_msg(W(h), OL_CMD, "  %-22s %s", head, c->help);
+		wb_msg(W(h), OL_CMD, "  %-26s %s", head, c->help);
 	}
 	if (argc <= 1 && !h->batch) {
 		wb_msg(W(h), OL_CMD, "Anything else typed at the prompt is a clause: "
@@ -271,6 +271,11 @@ static int c_export(struct cmd_host *h, int argc, char **argv)
 	return wb_export(W(h), argv[1]);
 }
 
+static int c_export_folded(struct cmd_host *h, int argc, char **argv)
+{
+	return wb_export_folded(W(h), argv[1], argc > 2 ? argv[2] : NULL);
+}
+
 static int c_quit(struct cmd_host *h, int argc, char **argv)
 {
 	h->quit = true;
@@ -445,6 +450,8 @@ static const struct command commands[] = {
 	{ "save", "FILE", c_save, "save the session (clauses and panes) to FILE", 1 },
 	{ "load", "FILE", c_load, "open a session file, or add the clauses of FILE.bt", 1 },
 	{ "export", "FILE.bt", c_export, "write the attached clauses as a bpftrace script", 1 },
+	{ "export-folded", "FILE [@MAP]", c_export_folded,
+	  "write a stack map as folded stacks, for flamegraph.pl", 1 },
 	{ "stats", "[on|off]", c_stats, "kernel BPF stats: events/s and ns per event per clause", 0 },
 	{ "join", "@A @B...", c_join, "show maps with A's key type as columns of A's table", 1 },
 	{ "hide", "@MAP...", c_hide, "hide a map's pane", 1 },

@@ -508,12 +508,54 @@ static void cmd_one(void *ctx, const char *n)
 	m->n++;
 }
 
+/* How many argument words (blank-separated) come before word. */
+static int arg_index(const char *args, const char *word)
+{
+	int n = 0;
+
+	for (const char *p = args; p < word; p++)
+		if (*p != ' ' && (p == args || p[-1] == ' '))
+			n++;
+	return n;
+}
+
+/* The kind of argument i of a command, from its argument text ("FILE [@MAP]",
+ * "@MAP...", "[on|off]"): the word without brackets or "..."; a last word
+ * ending in "..." stands for every later argument too. "" if there is none. */
+static const char *arg_kind(const char *args, int i, char *buf, size_t len)
+{
+	const char *p = args, *w = NULL;
+	bool repeats = false;
+	size_t n = 0;
+
+	for (int k = 0; k <= i; k++) {
+		p += strspn(p, " ");
+		if (!*p) {
+			if (!repeats)
+				w = NULL;
+			break;
+		}
+		w = p;
+		n = strcspn(p, " ");
+		p += n;
+		repeats = n > 3 && !strncmp(p - 3, "...", 3);
+	}
+	if (!w)
+		n = 0;
+	else if (*w == '[')
+		w++, n--;
+	while (n && (w[n - 1] == ']' || w[n - 1] == '.'))
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, w ? w : "");
+	return buf;
+}
+
 static void complete_command(struct cands *k, struct workbench *wb, const char *line, int cursor,
 			     int *from, char *note, size_t notelen)
 {
 	const char *p = line + strspn(line, " :"), *sp = memchr(p, ' ', line + cursor - p);
-	char name[32];
-	const char *args, *word;
+	char name[32], kbuf[32];
+	const char *args, *word, *kind;
 
 	if (!sp) {
 		k->prefix = p;
@@ -535,8 +577,6 @@ static void complete_command(struct cands *k, struct workbench *wb, const char *
 
 		cmd_names(name, cmd_one, &m);
 		args = m.n == 1 ? cmd_args(m.full) : NULL;
-		if (m.n == 1)
-			snprintf(name, sizeof(name), "%s", m.full);
 	}
 	if (!args)
 		return;
@@ -546,11 +586,12 @@ static void complete_command(struct cands *k, struct workbench *wb, const char *
 	*from = (int)(word - line);
 	k->prefix = word;
 	k->plen = line + cursor - word;
-	if (strstr(args, "@MAP") || strstr(args, "@A")) {
+	kind = arg_kind(args, arg_index(sp + 1, word), kbuf, sizeof(kbuf));
+	if (kind[0] == '@') {
 		for (int i = 0; wb && i < wb->nmaps; i++)
 			cand(k, wb->maps[i]->decl->name);
 		snprintf(note, notelen, "maps");
-	} else if (args[0] == 'N') {
+	} else if (!strcmp(kind, "N")) {
 		for (int i = 0; wb && i < wb->ncl; i++) {
 			char id[16];
 
@@ -558,7 +599,7 @@ static void complete_command(struct cands *k, struct workbench *wb, const char *
 			cand(k, id);
 		}
 		snprintf(note, notelen, "clause ids");
-	} else if (strstr(args, "FILE")) {
+	} else if (strstr(kind, "FILE")) {
 		char w[4096];
 		int adj = 0;
 
@@ -566,20 +607,16 @@ static void complete_command(struct cands *k, struct workbench *wb, const char *
 		files(k, w, " ", &adj);
 		*from += adj;
 		snprintf(note, notelen, "files");
-	} else if (!strcmp(name, "stats")) {
+	} else if (!strcmp(kind, "VIEW")) {
+		cand_list(k, views);
+		snprintf(note, notelen, "views");
+	} else if (!strcmp(kind, "on|off")) {
 		cand(k, "on");
 		cand(k, "off");
-	}
-	if (!strcmp(name, "view") && word > sp + 1) {
-		/* second argument: the view */
-		const char *a1 = sp + 1 + strspn(sp + 1, " ");
-
-		if (word > a1 + strcspn(a1, " ")) {
-			for (int i = 0; i < k->c->n; i++)
-				free(k->c->v[i]);
-			k->c->n = k->c->total = 0;
-			cand_list(k, views);
-		}
+		snprintf(note, notelen, "on or off");
+	} else if (!strcmp(kind, "CMD")) {
+		cmd_names("", cmd_cand, k);
+		snprintf(note, notelen, "commands");
 	}
 }
 

@@ -1,5 +1,6 @@
-/* export: :export FILE.bt, the live clauses as a plain bpftrace script.
- * Also decides whether a clause stays inside bpftrace 0.17's language (so the
+/* export: :export FILE.bt, the live clauses as a plain bpftrace script, and
+ * :export-folded FILE, a stack map as folded stacks for flame graphs. Also
+ * decides whether a clause stays inside bpftrace 0.17's language (so the
  * script runs under Debian's bpftrace too) and, if not, names what is newer. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "runtime/folded.h"
 #include "wb.h"
 
 /* bpftrace 0.17's functions (reference guide "Functions" and "Map Functions"). */
@@ -218,4 +220,75 @@ int wb_export(struct workbench *wb, const char *path)
 	wb_msg(wb, OL_INFO, "exported %d clause%s to %s (%s)", nlive, nlive == 1 ? "" : "s", path,
 	       newer ? "needs bpfdeck" : "bpftrace 0.17 syntax");
 	return 0;
+}
+
+/* The map to export: the one named, else the only map holding stacks. */
+static struct wb_map *folded_map(struct workbench *wb, const char *name)
+{
+	struct wb_map *m = NULL;
+	char names[256] = "";
+	int n = 0;
+
+	if (name) {
+		m = wb_map_find(wb, name);
+		if (!m)
+			wb_msg(wb, OL_ERROR, "ERROR: export-folded: no map %s", name);
+		else if (!folded_map_has_stacks(m->decl))
+			wb_msg(wb, OL_ERROR, "ERROR: export-folded: %s holds no kstack or ustack",
+			       m->decl->name);
+		return m && folded_map_has_stacks(m->decl) ? m : NULL;
+	}
+	for (int i = 0; i < wb->nmaps; i++) {
+		if (!folded_map_has_stacks(wb->maps[i]->decl))
+			continue;
+		m = wb->maps[i];
+		if (strlen(names) + strlen(m->decl->name) + 2 < sizeof(names))
+			strcat(strcat(names, " "), m->decl->name);
+		n++;
+	}
+	if (n == 1)
+		return m;
+	if (!n)
+		wb_msg(wb, OL_ERROR, "ERROR: export-folded: no map holds stacks (key a map on "
+		       "kstack or ustack)");
+	else
+		wb_msg(wb, OL_ERROR, "ERROR: export-folded: several maps hold stacks (%s): name one, "
+		       ":export-folded FILE @MAP", names + 1);
+	return NULL;
+}
+
+int wb_export_folded(struct workbench *wb, const char *path, const char *name)
+{
+	struct map_snapshot *snap = NULL;
+	struct wb_map *m = folded_map(wb, name);
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f;
+	int n, err;
+
+	if (!m)
+		return name ? -ENOENT : -EINVAL;
+	/* read now rather than take the last poll: the file holds what the map
+	 * holds when the command runs */
+	err = map_snapshot_read(m->decl, m->fd, &snap);
+	if (err)
+		goto cleanup;
+	f = open_memstream(&data, &len);
+	if (!f) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	n = folded_write(f, wb->o, snap);
+	if (fclose(f) && n >= 0)
+		n = -ENOMEM;
+	err = n < 0 ? n : wb_write_atomic(path, data, len);
+	if (!err)
+		wb_msg(wb, OL_INFO, "exported %d stack%s of %s to %s (folded: flamegraph.pl %s > "
+		       "out.svg)", n, n == 1 ? "" : "s", m->decl->name, path, path);
+cleanup:
+	if (err)
+		wb_msg(wb, OL_ERROR, "ERROR: export-folded %s: %s", path, strerror(-err));
+	free(data);
+	map_snapshot_free(snap);
+	return err;
 }

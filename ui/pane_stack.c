@@ -330,9 +330,13 @@ static bool stack_changed(struct pane *p)
 
 static int stack_want(struct pane *p)
 {
+	struct stack_priv *s = p->priv;
 	const struct map_snapshot *snap = snap_of(p);
 	int n = snap ? (int)snap->n : 0;
 
+	/* an expanded stack asks for a line per frame */
+	if (s->nexp && s->n > n)
+		n = s->n;
 	return 1 + (n < 2 ? 2 : n > 20 ? 20 : n);
 }
 
@@ -367,6 +371,8 @@ static int stack_key(struct pane *p, int key)
 		} else if (key != KEY_LEFT && s->nexp < MAX_EXPANDED) {
 			s->expanded[s->nexp++] = tag;
 		}
+		/* rows now, so the pane's share of the screen follows before drawing */
+		build(p);
 		s->snap = NULL;
 		return K_HANDLED | K_REDRAW;
 	}

@@ -12,13 +12,15 @@ struct symindex {
 	const char *source;     /* where the names came from, for the status line */
 };
 
-/* Kernel functions: available_filter_functions when readable, else BTF's FUNC
- * names, else /proc/kallsyms text symbols. Loaded on the first call. */
+/* Kernel functions: runtime/kfuncs.c's list, the one `-l` and wildcards use.
+ * Loaded on the first call. */
 const struct symindex *ksyms_index(void);
-/* Function symbols of an ELF file (.symtab and .dynsym); cached per path. */
-const struct symindex *elf_func_index(const char *path);
-/* USDT probes of an ELF file (.note.stapsdt) as "provider:name"; cached per path. */
-const struct symindex *elf_usdt_index(const char *path);
+/* The functions uprobes can probe in the file a uprobe target names (a path,
+ * a name on PATH, a library: resolved as the probe resolves it), as
+ * `-l 'uprobe:TARGET:*'` lists them; the last file's list is kept. */
+const struct symindex *elf_func_index(const char *target);
+/* Its USDT probes (.note.stapsdt) as "provider:name"; the last file's list is kept. */
+const struct symindex *elf_usdt_index(const char *target);
 
 /* The range of names starting with prefix: returns the count, *first the index. */
 size_t symindex_prefix(const struct symindex *ix, const char *prefix, size_t *first);

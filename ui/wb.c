@@ -926,6 +926,11 @@ void wb_sync_maps(struct workbench *wb)
 		wb->maps[wb->nmaps++] = m;
 		changed = true;
 	}
+	/* a clause takes user stacks or addresses: follow mmap/exec records from
+	 * now on, as the CLI does, so a process that exits before its first stack
+	 * is drawn still resolves */
+	if (session_map_find(s, "__user_pids"))
+		symbols_track_start(wb->o->syms);
 	if (changed)
 		wb->gen++;
 }

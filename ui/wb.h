@@ -150,6 +150,10 @@ int wb_service(struct workbench *wb);
 /* :export: a bpftrace script of the attached clauses, atomically. 0 or -errno;
  * reports which clause needs more than bpftrace 0.17, if any. */
 int wb_export(struct workbench *wb, const char *path);
+/* :export-folded: map name (or the only map holding stacks, name NULL) as
+ * folded stacks ("root;...;leaf COUNT" lines, flamegraph.pl's input),
+ * atomically. 0 or -errno, reported. */
+int wb_export_folded(struct workbench *wb, const char *path, const char *name);
 /* Why a clause cannot run under bpftrace 0.17 (NULL when it can); static text
  * or a pointer into buf. */
 const char *wb_needs_newer(const struct wb_clause *c, char *buf, size_t len);

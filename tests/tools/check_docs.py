@@ -39,7 +39,7 @@ def help_options(bpfdeck):
 def workbench_commands(bpfdeck):
     p = subprocess.run([bpfdeck, "--batch", "-"], input=":help\n", capture_output=True,
                        text=True, timeout=60)
-    return re.findall(r"^  :(\w+)", p.stdout, re.M)
+    return re.findall(r"^  :(\w[\w-]*)", p.stdout, re.M)
 
 
 def code_env_vars():

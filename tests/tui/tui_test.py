@@ -515,11 +515,185 @@ def t_small(o):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def stack_rows(screen):
+    """(count, frames) of each summary line of a stack pane: leaf first, " < "-separated."""
+    rows = []
+    for m in re.finditer(r"^\s*(\d+(?:\.\d+)?[kMG]?) \S* [+-] (.+?)\s*$", screen, re.M):
+        v = m.group(1)
+        mult = {"k": 1e3, "M": 1e6, "G": 1e9}.get(v[-1], 1)
+        rows.append((float(v.rstrip("kMG")) * mult, [f.split("+")[0] for f in m.group(2).split(" < ")]))
+    return rows
+
+
+def leaf_row(screen):
+    """The stack pane's row for stackprog's stack_leaf calls, if shown."""
+    for count, frames in stack_rows(screen):
+        if frames[:4] == ["stack_leaf", "stack_middle", "stack_outer", "main"]:
+            return count, frames
+    return None
+
+
+def folded_lines(path):
+    """{stack: count} of a folded-stacks file, checking every line's form."""
+    out = {}
+    for line in open(path).read().splitlines():
+        m = re.match(r"^(\S(?:.*\S)?) (\d+)$", line)
+        if not m:
+            raise Fail("not a folded-stacks line in %s: %r" % (path, line))
+        out[m.group(1)] = int(m.group(2))
+    return out
+
+
+@test
+def t_ustack(o):
+    """A live ustack table of a running program: frames named, counts rising,
+    expand/collapse, :export-folded root first; names kept after the exit."""
+    tmp = tempfile.mkdtemp(prefix="bpfdeck-tui-")
+    prog = subprocess.Popen([o.stackprog, "60"])
+    other = subprocess.Popen([o.stackprog, "60"])
+    folded = os.path.join(tmp, "stacks.folded")
+    tui = Tui(o.bpfdeck, ["--session", empty_session(tmp)])
+    try:
+        tui.wait_text("bpfdeck>")
+        tui.enter("uprobe:%s:stack_leaf /pid == %d/ { @stacks[ustack] = count(); }" %
+                  (o.stackprog, prog.pid))
+        tui.wait_text("clause 1 attached")
+        a = tui.wait(leaf_row, "a stack_leaf < stack_middle < stack_outer < main row")
+        b = tui.wait(lambda s: (leaf_row(s) or (0,))[0] > a[0] and leaf_row(s), "its count to rise")
+        log("  stack %s: %d -> %d" % (" < ".join(b[1]), a[0], b[0]))
+        # Enter expands the stack into a line per frame, Left folds it again
+        frame_line = r"^\s+stack_outer\+\d+\s*$"
+        tui.keys("Escape")
+        tui.wait(lambda s: re.search(r"^> (clauses|output|@\w+)  ", s, re.M), "a focused pane")
+        for _ in range(6):
+            if re.search(r"^> @stacks ", tui.screen(), re.M):
+                break
+            tui.keys("Tab")
+            time.sleep(0.3)
+        tui.wait(lambda s: re.search(r"^> @stacks ", s, re.M), "focus on the @stacks pane")
+        tui.keys("Enter")
+        tui.wait(lambda s: re.search(frame_line, s, re.M) and
+                 re.search(r"^\s+main\+\d+\s*$", s, re.M), "the expanded stack, a frame per line")
+        tui.keys("Left")
+        tui.wait(lambda s: not re.search(frame_line, s, re.M), "the stack to fold back")
+        tui.keys("i")
+        # func of a uprobe, in a process no ustack clause sees: it must be named
+        # after that process exits too. Its pane stays hidden, so nothing looks
+        # the name up while the process lives: only the clause can have kept it.
+        tui.enter(":hide @funcs")
+        tui.enter("uprobe:%s:stack_middle /pid == %d/ { @funcs[func] = count(); }" %
+                  (o.stackprog, other.pid))
+        tui.wait_text("clause 2 attached")
+        time.sleep(1.0)
+        other.kill()
+        other.wait()
+        # :export-folded: one "root;...;leaf COUNT" line per stack
+        tui.enter(":export-folded %s @funcs" % folded)
+        tui.wait_text("@funcs holds no kstack or ustack")
+        shown = leaf_row(tui.screen())[0]
+        tui.enter(":export-folded " + folded)
+        tui.wait_text("of @stacks to " + folded)
+        lines = folded_lines(folded)
+        top = max(lines, key=lines.get)
+        if not re.search(r"(^|;)main;stack_outer;stack_middle;stack_leaf$", top) or \
+                lines[top] < shown:
+            raise Fail("folded stacks: expected main;stack_outer;stack_middle;stack_leaf with "
+                       "at least %d, got:\n%s" % (shown, open(folded).read()))
+        log("  folded: %s %d" % (top, lines[top]))
+        # the process exits: its frames and func still resolve
+        prog.kill()
+        prog.wait()
+        time.sleep(0.5)
+        tui.enter(":export-folded " + folded)
+        tui.wait(lambda s: s.count("of @stacks to " + folded) >= 2, "the second export")
+        after = folded_lines(folded)
+        if top not in after or after[top] < lines[top]:
+            raise Fail("after the exit the folded stacks lost their names:\n" + open(folded).read())
+        tui.enter(":print @funcs")
+        m = tui.wait(lambda s: re.search(r"^@funcs\[(.*?)\]: (\d+)", s, re.M), ":print @funcs")
+        if m.group(1) != "stack_middle":
+            raise Fail("func after the process exited: @funcs[%s], expected stack_middle"
+                       % m.group(1))
+        log("  after the exit: @funcs[%s]: %s, folded %d" % (m.group(1), m.group(2), after[top]))
+        tui.enter(":quit")
+        tui.wait_exit()
+    finally:
+        for p in (prog, other):
+            p.kill()
+            p.wait()
+        tui.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@test
+def t_usercomplete(o):
+    """Tab completes uprobe functions and USDT probes of the binary being typed."""
+    tmp = tempfile.mkdtemp(prefix="bpfdeck-tui-")
+    prog = subprocess.Popen([o.stackprog, "60"])
+    tui = Tui(o.bpfdeck, ["--session", empty_session(tmp)])
+    path = o.stackprog
+    try:
+        tui.wait_text("bpfdeck>")
+        tui.type("uprobe:%s:ma" % path)
+        tui.keys("Tab")
+        tui.wait(lambda s: re.search(r"^bpfdeck> uprobe:%s:main$" % re.escape(path), s, re.M),
+                 "uprobe:...:ma<Tab> to complete main")
+        tui.wait(lambda s: re.search(r"ELF symbols of \S+ \(\d+\)", s), "the ELF symbols note")
+        tui.keys("C-a", "C-k")
+        tui.type("uprobe:%s:stack_" % path)
+        tui.keys("Tab")
+        m = tui.wait(lambda s: re.search(r"(\d+) matches \[[\d.]+ ms\]: (.*?) \(Tab again", s),
+                     "the stack_ candidates")
+        got = m.group(2).split()
+        want = ["stack_cmp", "stack_leaf", "stack_middle", "stack_outer", "stack_sort"]
+        if got != want:
+            raise Fail("uprobe candidates %s, expected %s" % (got, want))
+        tui.keys("C-a", "C-k")
+        # a library by name, resolved as the probe resolves it (ld.so.cache)
+        tui.type("uprobe:libc:mallo")
+        tui.keys("Tab")
+        # (the status line still shows the last completion until this one is done)
+        tui.wait(lambda s: re.search(r"matches \[[\d.]+ ms\]: malloc\s+malloc_", s),
+                 "libc's malloc candidates")
+        tui.keys("C-a", "C-k")
+        # USDT: provider:name of the notes; the common prefix first, then one
+        tui.type("usdt:%s:" % path)
+        tui.keys("Tab")
+        tui.wait_text("bpfdeck> usdt:%s:stackprog:" % path)
+        tui.wait(lambda s: re.search(r"2 matches: USDT probes \(.note.stapsdt\) of \S+ \(2\)", s),
+                 "the USDT note")
+        tui.keys("Tab")
+        tui.wait(lambda s: "stackprog:idle" in s and "stackprog:tick" in s, "both probes listed")
+        tui.type("t")
+        tui.keys("Tab")
+        tui.wait_text("bpfdeck> usdt:%s:stackprog:tick" % path)
+        # what completion built attaches and counts
+        tui.enter("{ @ticks = count(); }")
+        tui.wait_text("clause 1 attached")
+        rising(tui, "@ticks", "the completed usdt probe")
+        # :export-folded's arguments: a file, then a map
+        tui.type(":export-folded %s/emp" % tmp)
+        tui.keys("Tab")
+        tui.wait_text("bpfdeck> :export-folded %s/empty.session" % tmp)
+        tui.type("@ti")
+        tui.keys("Tab")
+        tui.wait_text("bpfdeck> :export-folded %s/empty.session @ticks" % tmp)
+        tui.keys("C-a", "C-k")
+        tui.enter(":quit")
+        tui.wait_exit()
+    finally:
+        prog.kill()
+        prog.wait()
+        tui.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bpfdeck", required=True)
     ap.add_argument("--default-session", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "../../share/sessions/default.session"))
+    ap.add_argument("--stackprog", help="tests/tui/stackprog.c, built (ustack, usercomplete)")
     ap.add_argument("test", choices=sorted(TESTS))
     o = ap.parse_args()
     if not shutil.which("tmux"):
@@ -527,6 +701,11 @@ def main():
         return 77
     o.bpfdeck = os.path.abspath(o.bpfdeck)
     o.default_session = os.path.abspath(o.default_session)
+    if o.test in ("ustack", "usercomplete"):
+        if not o.stackprog or not os.access(o.stackprog, os.X_OK):
+            log("FAIL %s: --stackprog (the built tests/tui/stackprog) is needed" % o.test)
+            return 1
+        o.stackprog = os.path.abspath(o.stackprog)
     t0 = time.time()
     try:
         TESTS[o.test](o)

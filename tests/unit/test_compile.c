@@ -119,7 +119,9 @@ static int compile(const char *src, char *diag, size_t len)
 	compile_prepass(s, p);
 	for (int i = 0; i < p->probes.n; i++) {
 		struct clause_obj *c = NULL;
-		int e = compile_clause(s, p, p->probes.v[i], i, &c, &d, NULL);
+		int e = sema_check_unique_probes(p, i, &d);
+
+		e = compile_clause(s, p, p->probes.v[i], i, &c, &d, NULL) ?: e;
 
 		if (!e && (c->elf_size < 64 || memcmp(c->elf, "\177ELF", 4))) {
 			fprintf(d.out, "not an ELF object\n");
@@ -194,7 +196,7 @@ int main(void)
 	check_err("BEGIN { $x = count(); }", "stdin:1:14-21: ERROR: count() should be directly assigned to a map");
 	check_err("BEGIN { @x[1] = 1; @x[\"a\"] = 2; }", "Argument mismatch for @x");
 	check_err("nosuch:foo { }", "Invalid probe type: nosuch");
-	check_err("tracepoint:nosuch:event { }", "Invalid tracepoint: nosuch:event");
+	check_err("tracepoint:nosuch:event { }", "tracepoint not found: nosuch:event");
 	check_err("tracepoint:sched:sched_switch { @ = args->nofield; }", "does not contain a field named 'nofield'");
 	check_err("BEGIN { @ = cpid; }", "cpid cannot be used without child command");
 	check_err("interval:xs:1 { }", "requires a unit of s, ms, us or hz");
@@ -283,6 +285,26 @@ int main(void)
 	check_err("BEGIN { print(strcontains(1, \"a\")); }", "ERROR: strcontains() only supports string arguments (integer provided)");
 	check_err("BEGIN { override(1); }", "ERROR: override() is an unsafe function being used in safe mode");
 	check_err("BEGIN { clear(1); }", "stdin:1:9-17: ERROR: clear() expects a map to be provided");
+
+	/* len(@m) and for ($kv : @m) (bpftrace 0.19+): callbacks of bpf_for_each_map_elem */
+	check_ok("BEGIN { @a[1] = 2; @c[comm] = count(); @h[1] = hist(3); printf(\"%d %d %d\\n\", len(@a), len(@c), len(@h)); }");
+	check_ok("BEGIN { @a[1] = 2; @s[\"k\", 1] = \"v\"; $n = 0; for ($kv : @a) { @b[$kv.0] = $kv.1; $n += $kv.1; for ($e : @s) { printf(\"%s %d %s %d\\n\", $e.0.0, $e.0.1, $e.1, len(@a)); break; } } }");
+	check_ok("tracepoint:sched:sched_switch { @a[1] = 1; for ($kv : @a) { @p[probe, args->prev_pid] = count(); if ($kv.1) { continue; } } }");
+	check_err("BEGIN { @x = count(); print(len(@x)); }", "stdin:1:23-36: ERROR: len() expects a map with explicit keys (non-scalar map)");
+	check_err("BEGIN { print(len(1)); }", "len() expects a map to be provided");
+	check_err("BEGIN { @x = 1; for ($kv : @x) { } }", "stdin:1:28-30: ERROR: Loop expression must be a map with explicit keys (@x is a scalar map)");
+	check_err("BEGIN { @x[1] = count(); for ($kv : @x) { } }", "Loop over @x is not supported: its values are per-CPU aggregations");
+	check_err("BEGIN { for ($kv : @nope) { } }", "stdin:1:20-25: ERROR: Undefined map: @nope");
+	check_err("BEGIN { @a[1] = 1; for ($kv : @a) { $y = 1; } for ($kv : @a) { print($y); } }", "Undefined or undeclared variable: $y");
+	check_err("BEGIN { @a[1] = 1; for ($kv : @a) { } print($kv); }", "Undefined or undeclared variable: $kv");
+
+	/* one BEGIN and one END per program, at bpftrace's span (from the token before) */
+	check_err("BEGIN {} BEGIN {}", "stdin:1:9-15: ERROR: More than one BEGIN probe defined");
+	check_err("BEGIN,END {} END {}", "stdin:1:13-17: ERROR: More than one END probe defined");
+	check_err("BEGIN {}\n  BEGIN {}", "stdin:1-2: ERROR: More than one BEGIN probe defined");
+
+	/* sizeof as bpftrace lays values out: buffer u8 length, ustack one u64 */
+	check_ok("BEGIN { @b = sizeof(buf(\"abc\", 2)); @u = sizeof(ustack); }");
 
 	printf("%d passed, %d failed, 0 skipped\n", passes, failures);
 	return failures ? 1 : 0;

@@ -363,7 +363,7 @@ static void part3(const char *bpfdeck)
 {
 	static char out[1 << 20];
 	char *const loop[] = { (char *)bpfdeck, "-e",
-			       "BEGIN { printf(\"a\\n\"); }\nBEGIN { while (1) { } }", NULL };
+			       "END { printf(\"a\\n\"); }\nBEGIN { while (1) { } }", NULL };
 	char *const loop_v[] = { (char *)bpfdeck, "-v", "-e", "BEGIN { while (1) { } }", NULL };
 	char *const big[] = { (char *)bpfdeck, "-e",
 			      "BEGIN { $i = 0; while ($i < 100000) { @x[$i] = $i; $i++; } exit(); }",
