@@ -85,6 +85,8 @@ out:
 
 const char *tracefs_error(void)
 {
+	if (features_env_disabled("tracefs"))
+		return "tracefs is disabled by BPFDECK_DISABLE_FEATURES";
 	return root_missing_msg;
 }
 

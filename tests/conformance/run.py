@@ -330,6 +330,28 @@ class Runner:
             return "; ".join("%s: no (%s)" % (k, missing[k]) for k in sorted(kinds))
         return None
 
+    # REQUIRES_FEATURE names that the kernel decides (not how bpftrace was built).
+    KERNEL_FEATURES = ("btf", "kfunc", "dpath", "iter:task", "iter:task_file",
+                       "kprobe_multi", "skboutput", "signal", "loop")
+
+    def kernel_skip(self, test):
+        """Why this kernel skips the test for lack of a kernel feature (kernel
+        probes, a kernel REQUIRES_FEATURE, MIN/MAX_KERNEL), else None: the
+        kernel-VM tier runs these in a guest (--list-kernel-skips)."""
+        why = self.kernel_cannot(test)
+        if why:
+            return "kernel: %s" % why
+        for name, neg in test.features:
+            if name in self.KERNEL_FEATURES and self.has_feature(name) == neg:
+                return "REQUIRES_FEATURE %s%s" % ("!" if neg else "", name)
+        if test.min_kernel and \
+                loose_version(self.kernel) < loose_version(test.min_kernel):
+            return "MIN_KERNEL %s" % test.min_kernel
+        if test.max_kernel and \
+                loose_version(self.kernel) > loose_version(test.max_kernel):
+            return "MAX_KERNEL %s" % test.max_kernel
+        return None
+
     def check_requires(self, test, log):
         env = {"PATH": "%s:%s" % (self.bindir, os.environ.get("PATH", ""))}
         for req in test.requires:
@@ -592,8 +614,8 @@ def read_id_list(path):
     ids = []
     with open(path, "r", encoding="utf-8") as f:
         for line in f:
-            line = line.rstrip("\n").strip()
-            if not line or line.startswith("#"):
+            line = line.split("#", 1)[0].strip()
+            if not line:
                 continue
             ids.append(line)
     return ids
@@ -746,6 +768,12 @@ def main():
                     help="run only this suite (repeatable)")
     ap.add_argument("--filter", action="append", default=[],
                     help="glob over suite.NAME (repeatable; any may match)")
+    ap.add_argument("--ids", help="run only the tests whose ids this file lists "
+                    "(one a line, '#' comments)")
+    ap.add_argument("--list-kernel-skips", action="store_true",
+                    help="only print the ids of the selected tests that this kernel "
+                         "skips for lack of a kernel feature, with the reason after "
+                         "a '#', and exit (runs no test)")
     ap.add_argument("--log-dir", help="keep each test's output in this directory")
     ap.add_argument("--time-scale", type=float,
                     default=float(os.environ.get("BPFDECK_TEST_TIME_SCALE", "1")),
@@ -801,6 +829,25 @@ def main():
     if args.filter:
         tests = [t for t in tests
                  if any(fnmatch.fnmatchcase(t.id, g) for g in args.filter)]
+
+    if args.ids:
+        try:
+            ids = set(read_id_list(args.ids))
+        except OSError as e:
+            sys.stderr.write("error: %s\n" % e)
+            return 2
+        tests = [t for t in tests if t.id in ids]
+
+    if args.list_kernel_skips:
+        runner = Runner(args)
+        try:
+            for t in tests:
+                why = runner.kernel_skip(t)
+                if why:
+                    print("%s  # %s" % (t.id, why))
+        finally:
+            runner.cleanup()
+        return 0
 
     disabled = set(x for x in os.environ.get("RUNTIME_TEST_DISABLE", "").split(",")
                    if x)

@@ -139,6 +139,15 @@ CASES = [
          "kprobe:bpfdeck_no_module:vfs_read { exit(); }",
          [r"'bpfdeck_no_module' is no loaded kernel module"], rc=1),
 
+    Case("override needs --unsafe", "kprobe:vfs_read { override(-1); }",
+         [r"override\(\) is an unsafe function being used in safe mode"], rc=1,
+         needs=["kprobe"]),
+    Case("override with --unsafe on a function without error injection",
+         "kprobe:vfs_read /comm == \"bpfdeck_none\"/ { override(-1); }",
+         [r"ERROR: .*(override\(\) \(kernel helper bpf_override_return\) cannot be used in "
+          r"kprobe probes on this kernel|error injection)"], rc=255, args=["--unsafe"],
+         needs=["kprobe"]),
+
     # ---- kfunc / fentry ----
     Case("kfunc args", "kfunc:vfs_read { printf(\"count %d\\n\", args->count > 0); exit(); }",
          [r"count 1"], cmd=READ, needs=["kfunc"]),
@@ -194,11 +203,14 @@ CASES = [
 
     Case("tracepoint falls back to a raw tracepoint",
          "tracepoint:sched:sched_switch { printf(\"prev %d\\n\", arg1 != 0); exit(); }",
-         [r"(?m)^WARNING: tracepoint:sched:sched_switch: .*; attaching as a raw tracepoint "
-          r"instead$", r"prev 1"], cmd=SLEEP, env={"BPFDECK_DISABLE_FEATURES": "tracefs"}),
+         [r"(?m)^WARNING: tracepoint:sched:sched_switch: tracefs is disabled by "
+          r"BPFDECK_DISABLE_FEATURES; attaching as a raw tracepoint instead$", r"prev 1"],
+         cmd=SLEEP, env={"BPFDECK_DISABLE_FEATURES": "tracefs"}),
     Case("syscall tracepoints have no raw tracepoint",
          "tracepoint:syscalls:sys_enter_read { exit(); }",
-         [r"syscall tracepoints have none of their own"], rc=1,
+         [r"tracepoint:syscalls:sys_enter_read: tracefs is disabled by BPFDECK_DISABLE_FEATURES; "
+          r"syscall tracepoints have none of their own \(rawtracepoint:sys_enter sees every "
+          r"system call, its number in arg1\)"], rc=1,
          env={"BPFDECK_DISABLE_FEATURES": "tracefs"}),
 
     # ---- iterators, watchpoints ----
@@ -269,6 +281,8 @@ def features(bpfdeck):
                 pass
         return False
 
+    # what the kernel says, for the skip lines: "kprobe: no (CONFIG_KPROBES is off)"
+    f_why = dict(re.findall(r"(?m)^  (kprobe|kfunc): (no \(.*\))$", sect))
     f = {
         "kprobe": yes("kprobe"),
         "kfunc": yes("kfunc"),
@@ -281,7 +295,7 @@ def features(bpfdeck):
         "iter_task_file": re.search(r"(?m)^  iter:task_file: yes$", info) is not None,
         "kconfig_kprobes_off": kconfig_off(),
     }
-    return f, info
+    return f, f_why, info
 
 
 def bpf_progs():
@@ -298,6 +312,34 @@ def bpf_progs():
         return None
 
 
+CORPUS_KERNEL_TESTS = ("probe.kprobe", "probe.kretprobe", "probe.kfunc", "probe.kretfunc")
+
+
+def corpus_skips(bpfdeck, root, feats, feat_why):
+    """Where neither kprobes nor fentry work, the corpus runner skips the
+    kprobe/kfunc tests naming the kernel's reason, as bpfdeck --info gives it."""
+    name = "corpus kernel-probe tests skip with the kernel's reason"
+    if feats["kprobe"] or feats["kfunc"] or not feats["corpus"]:
+        return "SKIP", ["SKIP %s (needs !kprobe, !kfunc, corpus)" % name]
+    runpy = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "..", "conformance", "run.py")
+    root = os.path.abspath(root)
+    argv = [sys.executable, runpy, "--bpftrace", bpfdeck, "--root", root]
+    for t in CORPUS_KERNEL_TESTS:
+        argv += ["--filter", t]
+    rc, out = run(argv, cwd=root)
+    why = []
+    for t in CORPUS_KERNEL_TESTS:
+        kind = "kfunc" if t.endswith("func") else "kprobe"
+        line = "SKIP %s (kernel: %s: %s)" % (t, kind, feat_why.get(kind, "no ("))
+        if line not in out.split("\n"):
+            why.append("no line %r" % line)
+    if rc != 0:
+        why.append("exit status %s" % rc)
+    status = "FAIL" if why else "PASS"
+    return status, ["%s %s" % (status, name)] + why + ["| " + l for l in out.rstrip().split("\n")]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bpfdeck", required=True)
@@ -311,13 +353,14 @@ def main():
         print("SKIP: needs root")
         return 77
 
-    feats, info = features(bpfdeck)
+    feats, feat_why, info = features(bpfdeck)
     feats["corpus"] = bool(args.root and os.path.isdir(
         os.path.join(args.root, "runtime", "scripts")))
     print("kernel %s: %s" % (os.uname().release,
                              ", ".join("%s=%s" % kv for kv in sorted(feats.items()))))
     jiffies = kallsyms_addr("jiffies_64")
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    after = None
     for c in CASES:
         if args.filter and not any(fnmatch.fnmatchcase(c.name, g) for g in args.filter):
             continue
@@ -326,7 +369,8 @@ def main():
                  (not n.startswith("!") and not feats.get(n))]
         if unmet:
             counts["SKIP"] += 1
-            print("SKIP %s (needs %s)" % (c.name, ", ".join(unmet)))
+            print("SKIP %s (needs %s)" % (c.name, ", ".join(
+                "%s: %s" % (n, feat_why[n]) if n in feat_why else n for n in unmet)))
             continue
         argv = [bpfdeck]
         prog = c.prog
@@ -337,7 +381,9 @@ def main():
         argv += c.args
         if c.cmd:
             argv += ["-c", c.cmd]
-        before = bpf_progs()
+        # the previous case's last look serves as this one's "before" (bpftool
+        # is slow in an emulated guest)
+        before = after if after is not None else bpf_progs()
         start = time.monotonic()
         rc, out = run(argv, c.env, cwd=args.root or None)
         took = time.monotonic() - start
@@ -352,6 +398,7 @@ def main():
                 why.append("unexpected /%s/" % rx)
         # Nothing of the run may stay in the kernel (programs go after an RCU
         # grace period or two, so give them a moment).
+        after = None
         if before is not None:
             for _ in range(40):
                 after = bpf_progs() or {}
@@ -373,6 +420,12 @@ def main():
             for line in out.rstrip("\n").split("\n"):
                 print("    | " + line)
         sys.stdout.flush()
+    if not args.filter:
+        status, lines = corpus_skips(bpfdeck, args.root, feats, feat_why)
+        counts[status] += 1
+        print(lines[0])
+        for line in lines[1:] if status != "PASS" or args.verbose else []:
+            print("    " + line)
     print("%d passed, %d failed, %d skipped" % (counts["PASS"], counts["FAIL"], counts["SKIP"]))
     if counts["FAIL"]:
         return 1
