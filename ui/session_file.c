@@ -1,12 +1,15 @@
 /* session_file: reading, validating and writing workbench session files.
  *
- *   bpfdeck-session 1                 first line that is not a comment
+ *   bpfdeck-session 1 [sealed]        first line that is not a comment
  *   interval MS                       map polling interval
  *   preamble N                        N lines of #include/#define/C definitions
  *   clause attached|disabled|error N  N lines: one clause as written
  *   pane @MAP [view=V] [sort=N] [reverse=0|1] [delta=0|1] [hidden=0|1] [join=@a,@b]
+ *   end                               the last entry: nothing but comments follow
  *
- * Lines starting with '#' outside a clause or preamble are comments. */
+ * Lines starting with '#' outside a clause or preamble are comments. A sealed
+ * file (what :save writes) must have its "end": one cut short is refused instead
+ * of opening with clauses missing. Hand-written files need neither. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +31,7 @@ struct pane_conf *layout_get(struct layout *l, const char *name, bool create)
 			return &l->v[i];
 	if (!create)
 		return NULL;
-	p = realloc(l->v, (l->n + 1) * sizeof(*p));
+	p = reallocarray(l->v, l->n + 1, sizeof(*p));
 	if (!p)
 		return NULL;
 	l->v = p;
@@ -56,37 +59,55 @@ void session_doc_free(struct session_doc *doc)
 static char *read_all(const char *path, char **err)
 {
 	FILE *f = fopen(path, "re");
-	char *buf = NULL;
+	char *buf = NULL, *grown;
 	size_t len = 0, cap = 0, n;
+	int e = 0;
 
 	if (!f) {
-		if (asprintf(err, "%s: %s", path, strerror(errno)) < 0)
-			*err = NULL;
-		return NULL;
+		e = errno;
+		goto cleanup;
 	}
 	do {
 		if (len + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
+			grown = realloc(buf, cap);
+			if (!grown) {
+				e = ENOMEM;
+				goto cleanup;
+			}
+			buf = grown;
 		}
 		n = fread(buf + len, 1, cap - len - 1, f);
 		len += n;
 	} while (n);
-	fclose(f);
+	/* a directory opens but cannot be read: say so, not "empty" */
+	if (ferror(f)) {
+		e = errno ? errno : EIO;
+		goto cleanup;
+	}
 	buf[len] = 0;
 	if (strlen(buf) != len) {
-		free(buf);
 		if (asprintf(err, "%s: holds a NUL byte: not a session file", path) < 0)
 			*err = NULL;
+		e = EINVAL;
+	}
+cleanup:
+	if (f)
+		fclose(f);
+	if (e) {
+		if (e != EINVAL && asprintf(err, "%s: %s", path, strerror(e)) < 0)
+			*err = NULL;
+		free(buf);
 		return NULL;
 	}
 	return buf;
 }
 
-/* Splits buf into lines in place; returns the count. */
+/* Splits buf into lines in place; returns the count or -ENOMEM. */
 static int split_lines(char *buf, char ***lines)
 {
 	int n = 0, cap = 0;
+	char **grown;
 
 	*lines = NULL;
 	for (char *p = buf; *p;) {
@@ -94,7 +115,13 @@ static int split_lines(char *buf, char ***lines)
 
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			*lines = realloc(*lines, cap * sizeof(**lines));
+			grown = reallocarray(*lines, cap, sizeof(**lines));
+			if (!grown) {
+				free(*lines);
+				*lines = NULL;
+				return -ENOMEM;
+			}
+			*lines = grown;
 		}
 		(*lines)[n++] = p;
 		if (!nl)
@@ -153,6 +180,10 @@ static int parse_pane(char *args, struct layout *l, const char **why)
 		return -EINVAL;
 	}
 	p = layout_get(l, tok, true);
+	if (!p) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
 	while ((tok = strtok_r(NULL, " \t", &save))) {
 		char *eq = strchr(tok, '=');
 		long n;
@@ -210,19 +241,24 @@ static int parse_pane(char *args, struct layout *l, const char **why)
 	return 0;
 }
 
-int session_doc_read(const char *path, struct session_doc *doc, char **err)
+int session_doc_read(const char *path, struct session_doc *doc, char **errmsg)
 {
 	char *buf, **lines = NULL;
 	const char *why = NULL;
-	int n, i, bad = 0;
-	bool magic = false;
+	int n, i, err = -EINVAL;
+	bool magic = false, sealed = false, ended = false;
 
 	memset(doc, 0, sizeof(*doc));
-	*err = NULL;
-	buf = read_all(path, err);
+	*errmsg = NULL;
+	buf = read_all(path, errmsg);
 	if (!buf)
 		return -EINVAL;
 	n = split_lines(buf, &lines);
+	if (n < 0) {
+		why = "out of memory";
+		err = n;
+		i = 0;
+	}
 	for (i = 0; i < n && !why; i++) {
 		char *ln = lines[i], *word, *rest;
 		long cnt;
@@ -231,6 +267,10 @@ int session_doc_read(const char *path, struct session_doc *doc, char **err)
 			ln++;
 		if (!*ln || *ln == '#')
 			continue;
+		if (ended) {
+			why = "nothing but comments may follow \"end\"";
+			break;
+		}
 		word = ln;
 		rest = word + strcspn(word, " \t");
 		if (*rest)
@@ -238,17 +278,34 @@ int session_doc_read(const char *path, struct session_doc *doc, char **err)
 		while (*rest == ' ' || *rest == '\t')
 			rest++;
 		if (!magic) {
+			char *flag = rest + strcspn(rest, " \t");
 			long v;
 
 			if (strcmp(word, SF_MAGIC)) {
 				why = "not a bpfdeck session file (expected \"" SF_MAGIC " 1\" first)";
 				break;
 			}
+			if (*flag)
+				*flag++ = 0;
+			flag += strspn(flag, " \t");
 			if (!parse_int(rest, 1, 1000, &v) || v > SF_VERSION) {
 				why = "unsupported session file version (this bpfdeck reads version 1)";
 				break;
 			}
+			sealed = !strcmp(flag, "sealed");
+			if (*flag && !sealed) {
+				why = "unknown flag after the version (expected \"sealed\" or nothing)";
+				break;
+			}
 			magic = true;
+			continue;
+		}
+		if (!strcmp(word, "end")) {
+			if (*rest) {
+				why = "end: takes nothing after it";
+				break;
+			}
+			ended = true;
 			continue;
 		}
 		if (!strcmp(word, "interval")) {
@@ -258,7 +315,7 @@ int session_doc_read(const char *path, struct session_doc *doc, char **err)
 			}
 			doc->layout.interval_ms = (int)cnt;
 		} else if (!strcmp(word, "clause") || !strcmp(word, "preamble")) {
-			struct sf_clause c = { 0 };
+			struct sf_clause c = { 0 }, *grown;
 			char *st = rest, *num;
 			size_t len = 0;
 
@@ -290,7 +347,16 @@ int session_doc_read(const char *path, struct session_doc *doc, char **err)
 			}
 			for (int k = 1; k <= cnt; k++)
 				len += strlen(lines[i + k]) + 1;
+			grown = reallocarray(doc->cl, doc->ncl + 1, sizeof(*doc->cl));
+			if (grown)
+				doc->cl = grown;
 			c.text = malloc(len + 1);
+			if (!grown || !c.text) {
+				free(c.text);
+				why = "out of memory";
+				err = -ENOMEM;
+				break;
+			}
 			c.text[0] = 0;
 			for (int k = 1; k <= cnt; k++) {
 				strcat(c.text, lines[i + k]);
@@ -298,12 +364,15 @@ int session_doc_read(const char *path, struct session_doc *doc, char **err)
 					strcat(c.text, "\n");
 			}
 			c.line = i + 2;
-			doc->cl = realloc(doc->cl, (doc->ncl + 1) * sizeof(*doc->cl));
 			doc->cl[doc->ncl++] = c;
 			i += cnt;
 		} else if (!strcmp(word, "pane")) {
-			if (parse_pane(rest, &doc->layout, &why))
+			int r = parse_pane(rest, &doc->layout, &why);
+
+			if (r) {
+				err = r;
 				break;
+			}
 		} else {
 			why = "unknown entry (expected interval, preamble, clause or pane)";
 			break;
@@ -313,15 +382,18 @@ int session_doc_read(const char *path, struct session_doc *doc, char **err)
 		why = "empty: not a bpfdeck session file";
 		i = 0;
 	}
+	if (!why && sealed && !ended) {
+		why = "the file ends without its \"end\" line: it was cut short";
+		i = n - 1;
+	}
 	if (why) {
-		bad = i + 1;
-		if (asprintf(err, "%s:%d: %s", path, bad ? bad : 1, why) < 0)
-			*err = NULL;
+		if (asprintf(errmsg, "%s:%d: %s", path, i + 1, why) < 0)
+			*errmsg = NULL;
 		session_doc_free(doc);
 	}
 	free(lines);
 	free(buf);
-	return why ? -EINVAL : 0;
+	return why ? err : 0;
 }
 
 void session_doc_apply(const struct session_doc *doc, const char *path, struct workbench *wb)
@@ -363,7 +435,7 @@ int session_save(struct workbench *wb, const struct layout *l, const char *path)
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, SF_MAGIC " %d\n", SF_VERSION);
+	fprintf(f, SF_MAGIC " %d sealed\n", SF_VERSION);
 	fprintf(f, "# Written by bpfdeck. Open with: bpfdeck --session %s\n", path);
 	fprintf(f, "interval %d\n", wb->interval_ms);
 	for (int i = 0; i < wb->npreamble; i++)
@@ -392,8 +464,13 @@ int session_save(struct workbench *wb, const struct layout *l, const char *path)
 		}
 		fputc('\n', f);
 	}
-	fclose(f);
-	err = wb_write_atomic(path, data, len);
+	fputs("end\n", f);
+	/* a stream that ran out of memory holds part of the session: never write it
+	 * over a whole one */
+	if (fclose(f) || !data)
+		err = -ENOMEM;
+	else
+		err = wb_write_atomic(path, data, len);
 	free(data);
 	if (err)
 		wb_msg(wb, OL_ERROR, "ERROR: save %s: %s", path, strerror(-err));

@@ -647,42 +647,94 @@ def case_wb_terminal_closed(bpfdeck, tmp):
     check_gone(held, base, pid, "workbench terminal closed")
 
 
+def wb_batch(bpfdeck, lines, *args):
+    p = subprocess.run([bpfdeck, *args, "--batch", "-"], input="".join(l + "\n" for l in lines),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    if p.returncode < 0 or re.search(r"Sanitizer|runtime error", p.stdout):
+        raise Fail(f"bpfdeck {' '.join(args)} --batch crashed ({p.returncode}):\n{p.stdout}")
+    return p.stdout
+
+
 def case_wb_session_corrupt(bpfdeck, tmp):
     """A corrupt session file gives a clear error and loses nothing else."""
     workbench_batch(bpfdeck)
     good = os.path.join(tmp, "good.session")
     bad = os.path.join(tmp, "bad.session")
-    p = subprocess.run([bpfdeck, "--batch", "-"], input=(
-        "interval:ms:100 { @b = count(); }\n"
-        f":save {good}\n:quit\n"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        timeout=60)
+    clauses = ["interval:ms:100 { @b = count(); }", "BEGIN { @a = 1; }"]
+    out = wb_batch(bpfdeck, clauses + [":view @b table", f":save {good}", ":quit"])
     if not os.path.exists(good):
-        raise Fail(f":save wrote no session file:\n{p.stdout}")
+        raise Fail(f":save wrote no session file:\n{out}")
     with open(good, "rb") as f:
         good_bytes = f.read()
     leftovers = [n for n in os.listdir(tmp) if n not in ("good.session",)]
     if leftovers:
         raise Fail(f"saving left temporary files: {leftovers}")
-    corruptions = {
-        "truncated": good_bytes[: len(good_bytes) // 2],
-        "garbage": bytes(range(256)) * 4,
-        "empty": b"",
-        "nul": good_bytes.replace(b"\n", b"\0", 1),
-    }
-    for name, data in corruptions.items():
+    out = wb_batch(bpfdeck, [":quit"], "--session", good)
+    if "session %s: 2 clauses" % good not in out:
+        raise Fail(f"the saved session does not open with its 2 clauses:\n{out}")
+
+    def refused(name, data):
+        """data as bad.session: a clear error naming it (not its directory), nothing lost."""
         with open(bad, "wb") as f:
             f.write(data)
-        p = subprocess.run([bpfdeck, "--session", bad, "--batch", "-"], input=":quit\n",
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           timeout=60)
-        if p.returncode < 0 or re.search(r"Sanitizer|runtime error", p.stdout):
-            raise Fail(f"{name} session: crashed ({p.returncode}):\n{p.stdout}")
-        if "bad.session" not in p.stdout or not re.search(r"(?i)error|invalid|corrupt", p.stdout):
-            raise Fail(f"{name} session: no clear error naming the file:\n{p.stdout}")
+        out = wb_batch(bpfdeck, [":quit"], "--session", bad)
+        # the temporary directory's name says "corrupt": match without it
+        msg = out.replace(tmp + "/", "")
+        if not re.search(r"(?m)^ERROR: bad\.session(:\d+)?: .*(error|invalid|not a|unsupported|"
+                         r"ends|expected|NUL|unknown|must|follow|takes)", msg):
+            raise Fail(f"{name} session: no clear error naming the file:\n{out}")
+        if re.search(r"clause \d+ attached|session .*: \d+ clause", out):
+            raise Fail(f"{name} session: opened anyway:\n{out}")
         with open(good, "rb") as f:
             if f.read() != good_bytes:
                 raise Fail(f"loading the {name} session changed another session file")
-        log(f"corrupt session ({name}): {p.stdout.strip().splitlines()[0][:160]}")
+        return msg.strip().splitlines()[0][:160]
+
+    corruptions = {
+        "garbage": bytes(range(256)) * 4,
+        "empty": b"",
+        "nul": good_bytes.replace(b"\n", b"\0", 1),
+        "after-end": good_bytes + b"clause attached 1\nBEGIN { exit(); }\n",
+        "bad-count": good_bytes.replace(b"clause attached 1", b"clause attached 99", 1),
+        "bad-flag": good_bytes.replace(b" sealed", b" seald", 1),
+    }
+    for name, data in corruptions.items():
+        log(f"corrupt session ({name}): {refused(name, data)}")
+    # a file cut short anywhere is refused: at each line's start and middle, and
+    # inside "end" (without just its last newline nothing is lost). The one cut it
+    # cannot see is right after "bpfdeck-session 1": a valid, empty, hand-written
+    # session.
+    magic = good_bytes.index(b" sealed")
+    cuts, pos = set(), 0
+    for line in good_bytes.splitlines(keepends=True):
+        cuts |= {pos, pos + len(line) // 2}
+        pos += len(line)
+    cuts = sorted((cuts | {len(good_bytes) - 2}) - {magic})
+    for cut in cuts:
+        refused(f"cut at byte {cut}", good_bytes[:cut])
+    log(f"a session cut short at any of {len(cuts)} points is refused")
+    os.mkdir(os.path.join(tmp, "dir.session"))
+    out = wb_batch(bpfdeck, [":quit"], "--session", os.path.join(tmp, "dir.session"))
+    if "dir.session: Is a directory" not in out:
+        raise Fail(f"a directory as session: no clear error:\n{out}")
+    # :load of a corrupt session while one runs keeps the running one whole
+    with open(bad, "wb") as f:
+        f.write(good_bytes[: len(good_bytes) // 2])
+    after = os.path.join(tmp, "after.session")
+    out = wb_batch(bpfdeck, [clauses[0], f":load {bad}", f":save {after}", ":quit"])
+    if "the current session is unchanged" not in out:
+        raise Fail(f":load of a corrupt session: no word that nothing changed:\n{out}")
+    with open(after) as f:
+        kept = f.read()
+    if f"clause attached 1\n{clauses[0]}\n" not in kept or clauses[1] in kept:
+        raise Fail(f":load of a corrupt session changed the running one:\n{kept}")
+    log(":load of a corrupt session left the running session as it was")
+    # hand-written sessions (unsealed, no "end") still open
+    with open(bad, "w") as f:
+        f.write("bpfdeck-session 1\n# by hand\nclause attached 1\n" + clauses[1] + "\n")
+    out = wb_batch(bpfdeck, [":quit"], "--session", bad)
+    if "bad.session: 1 clause" not in out:
+        raise Fail(f"a hand-written session without \"end\" does not open:\n{out}")
 
 
 CASES = {
