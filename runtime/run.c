@@ -307,12 +307,30 @@ static int run_on_demand(struct rt *rt, struct rt_clause **cs, int n)
 	return 0;
 }
 
+/* exit() in a probe ends the run, but bpftrace 0.17 notices it only at the end of
+ * a poll round, and its probes go on counting until then: a burst that raced the
+ * exit() (a uretprobe in a short loop: corpus intcast."Sum casted retval") is in
+ * its maps. We notice within microseconds, so leave the probes attached this long
+ * before detaching, dropping what they print meanwhile. */
+#define RUN_EXIT_SETTLE_MS 10
+
+static void run_exit_settle(struct rt *rt)
+{
+	/* drained every millisecond so a fast producer does not fill the buffer and
+	 * count as lost events */
+	for (int ms = 0; ms < RUN_EXIT_SETTLE_MS; ms++) {
+		rt_drain(rt, false);
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000L }, NULL);
+	}
+	rt_drain(rt, false);
+}
+
 int rt_run_oneshot(struct rt *rt, struct clause_obj **objs, int n)
 {
 	struct rt_clause **cs;
 	uint64_t lost;
 	int i, r, nprobes = 0, ret = RT_EXIT_FAILURE;
-	bool attached = false;
+	bool attached = false, on_demand = false;
 
 	cs = calloc(n ? n : 1, sizeof(*cs));
 	if (!cs) {
@@ -355,12 +373,16 @@ int rt_run_oneshot(struct rt *rt, struct clause_obj **objs, int n)
 		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
 		goto cleanup;
 	}
-	if (r >= 0 && !rt->stop)
+	if (r >= 0 && !rt->stop) {
 		r = run_on_demand(rt, cs, n);
+		on_demand = rt->stop != RT_RUNNING;
+	}
 	while (r >= 0 && !rt->stop)
 		r = rt_poll(rt, -1);
 	if (r < 0)
 		rt_msg(rt, MSG_ERROR, "%s", rt_strerror(rt));
+	else if (rt->stop == RT_STOP_EXIT && !on_demand)
+		run_exit_settle(rt);
 	if (rt->child_pid > 0 && !rt->child_reaped)
 		kill(rt->child_pid, SIGTERM);
 	rt_detach_all(rt, cs, n);
