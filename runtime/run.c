@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -93,7 +94,7 @@ static void run_free_argv(char **argv)
 
 /* The child waits on go[0] for one byte (EOF: we gave up, so it quits) and
  * reports a failed execv through err[1], which exec closes on success. */
-static void run_child_main(const char *path, char **argv, int go, int errfd)
+static void run_child_main(const char *path, char **argv, int go, int errfd, pid_t parent)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGPIPE };
 	sigset_t none;
@@ -105,6 +106,10 @@ static void run_child_main(const char *path, char **argv, int go, int errfd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
+	/* a SIGKILLed bpfdeck cannot SIGTERM its -c child as its exit path does: the
+	 * kernel does it (this survives execv); a parent already gone means quit */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+		_exit(1);
 	while (read(go, &c, 1) < 0 && errno == EINTR)
 		;
 	if (c != 'g')
@@ -120,7 +125,7 @@ pid_t rt_spawn_child(struct rt *rt, const char *cmd)
 {
 	int go[2] = { -1, -1 }, ep[2] = { -1, -1 }, err;
 	char **argv = NULL, *path = NULL;
-	pid_t pid;
+	pid_t pid, self;
 
 	argv = run_split(cmd);
 	if (!argv)
@@ -137,13 +142,14 @@ pid_t rt_spawn_child(struct rt *rt, const char *cmd)
 		goto cleanup;
 	}
 	fflush(NULL);
+	self = getpid();
 	pid = fork();
 	if (pid < 0) {
 		err = rt_fail(rt, -errno, "Failed to fork child: %s", strerror(errno));
 		goto cleanup;
 	}
 	if (pid == 0)
-		run_child_main(path, argv, go[0], ep[1]);
+		run_child_main(path, argv, go[0], ep[1], self);
 	rt->child_pid = pid;
 	rt->child_go_fd = go[1];
 	rt->child_err_fd = ep[0];
