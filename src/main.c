@@ -123,6 +123,7 @@ struct cli {
 	int nincdirs, nincfiles;
 	int argc;
 	char **argv;
+	char **argv_alloc;      /* the permuted copy, if one was made */
 };
 
 static unsigned env_uint(const char *name, unsigned def)
@@ -305,7 +306,7 @@ again:
 		rest[0] = argv[0];
 		memcpy(rest + 1, argv + optind, (argc - optind) * sizeof(*rest));
 		argc = argc - optind + 1;
-		argv = rest; /* kept for the process' lifetime: c->argv points into it */
+		argv = c->argv_alloc = rest; /* c->argv points into it until exit */
 		opts = shortopts + 1;
 		optind = 0;
 		goto again;
@@ -351,7 +352,7 @@ static int stack_fd(void *ctx, const struct type *t)
 int main(int argc, char **argv)
 {
 	struct stack_ctx sc = { 0 };
-	struct cli c = { 0 };
+	static struct cli c;    /* static: its argv copy stays reachable until exit */
 	struct session_config cfg = { 0 };
 	struct diag_sink d = { 0 };
 	struct clause_obj **clauses = NULL;
