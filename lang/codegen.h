@@ -16,7 +16,10 @@ enum bpf_helper_id {
 	H_JIFFIES64 = 118, H_RINGBUF_OUTPUT = 130, H_RINGBUF_RESERVE = 131,
 	H_RINGBUF_SUBMIT = 132, H_GET_FUNC_IP = 173, H_ATTACH_COOKIE = 174,
 	H_TRACE_PRINTK = 6, H_OVERRIDE_RETURN = 58, H_D_PATH = 147, H_FOR_EACH_MAP_ELEM = 164,
+	H_SKB_OUTPUT = 111, H_KTIME_BOOT_NS = 125,
 };
+
+struct clause_obj;
 
 struct cg_loop {
 	LLVMBasicBlockRef brk, cont;
@@ -46,6 +49,7 @@ struct cg {
 	/* The statement or call whose span -k/-kk reports for helpers that shared
 	 * building blocks (map updates, aggregations, stacks) emit; NULL: their own node. */
 	const struct node *site;
+	struct clause_obj *obj;          /* the clause being built: helper sites go here */
 	int nerrors;
 	/* map lookups done so far in this program, for later reads of the same
 	 * @m[key] to reuse (codegen.c, cg_map_read); emptied by map writes */
@@ -104,9 +108,12 @@ LLVMBasicBlockRef cg_block(struct cg *cg, const char *name);
  * for -kk at n. Every read of kernel or user memory by the language goes here. */
 LLVMValueRef cg_probe_read(struct cg *cg, LLVMValueRef dst, unsigned size, LLVMValueRef src,
 			   enum addrspace as, const struct node *n);
+/* Remembers where the clause first calls helper id (for load errors). */
+void cg_helper_site(struct cg *cg, enum bpf_helper_id id, const struct node *n);
 /* -k/-kk: report a failed call of helper id (its i64 result ret) as an EV_HELPER_ERROR
  * at n's bpftrace location. Failure is ret < 0 as an int, or ret == 0 when compare_zero
- * (map lookups, reported with retcode 0). Level 1 skips probe reads and map lookups. */
+ * (map lookups, reported with retcode 0). Level 1 skips probe reads and map lookups.
+ * Records the site (cg_helper_site) at every level. */
 void cg_helper_check(struct cg *cg, LLVMValueRef ret, enum bpf_helper_id id,
 		     const struct node *n, bool compare_zero);
 

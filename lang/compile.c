@@ -117,6 +117,7 @@ void clause_obj_free(struct clause_obj *c)
 		free(c->progs[i].name);
 	}
 	free(c->progs);
+	free(c->sites);
 	free(c->elf);
 	free(c->text);
 	free(c);
@@ -304,6 +305,7 @@ int compile_clause(struct session *s, struct program *p, struct node *probe, int
 		   struct clause_obj **out, struct diag_sink *d, FILE *dump)
 {
 	int saved_maps = s->nmaps, saved_fmts = s->nfmts, saved_ringbuf = s->ringbuf_map;
+	int saved_skb = s->skb_map;
 	int nerr = d->nerrors, err = 0, ngroups = 0;
 	struct ap_vec aps = { 0 };
 	struct clause_obj *c = NULL;
@@ -355,6 +357,7 @@ int compile_clause(struct session *s, struct program *p, struct node *probe, int
 
 	cg.s = s;
 	cg.d = d;
+	cg.obj = c;
 	cg.ctx = LLVMContextCreate();
 	LLVMContextSetDiagnosticHandler(cg.ctx, llvm_diag_handler, &ld);
 	cg.mod = LLVMModuleCreateWithNameInContext("bpfdeck", cg.ctx);
@@ -422,6 +425,7 @@ out:
 		s->nmaps = saved_maps;
 		s->nfmts = saved_fmts;
 		s->ringbuf_map = saved_ringbuf;
+		s->skb_map = saved_skb;
 		if (saved_ringbuf < 0)
 			s->zero_map = -1;
 		return err ? err : -EINVAL;

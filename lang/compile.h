@@ -71,6 +71,13 @@ struct prog_unit {
 	int naps;
 };
 
+/* Where a clause first calls a helper: a load the verifier refuses for a helper
+ * (bpf_d_path outside its allowlist) is reported at the call, as bpftrace does. */
+struct helper_site {
+	char helper[40];            /* "bpf_d_path", as the verifier log names it */
+	struct loc loc;
+};
+
 struct clause_obj {
 	int clause_id;
 	int index;                  /* position of the clause in its program (source order) */
@@ -80,6 +87,8 @@ struct clause_obj {
 	int nprogs;
 	char *text;                 /* the clause's source text, for the workbench and exports */
 	struct loc loc;
+	struct helper_site *sites;  /* first call of each checked helper */
+	int nsites;
 };
 
 /* Parse a whole script. Returns NULL after reporting to d on a syntax error. */

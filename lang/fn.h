@@ -93,6 +93,7 @@ LLVMValueRef fn_gen_path(struct cg *cg, struct node *n);
 struct type *fn_ck_debugf(struct sema *se, struct node *n);
 LLVMValueRef fn_gen_debugf(struct cg *cg, struct node *n);
 struct type *fn_ck_skboutput(struct sema *se, struct node *n);
+LLVMValueRef fn_gen_skboutput(struct cg *cg, struct node *n);
 struct type *fn_ck_ctx(struct sema *se, struct node *n);    /* builtin `ctx` */
 LLVMValueRef fn_gen_ctx(struct cg *cg, struct node *n);
 /* signal number of "KILL"/"SIGKILL", or -1 */

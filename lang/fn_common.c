@@ -3,6 +3,7 @@
  * reads and -k/-kk helper-error checks. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fn.h"
@@ -151,6 +152,7 @@ const char *fn_helper_name(enum bpf_helper_id id)
 	case H_OVERRIDE_RETURN: return "override_return";
 	case H_TRACE_PRINTK: return "trace_printk";
 	case H_GET_FUNC_IP: return "get_func_ip";
+	case H_SKB_OUTPUT: return "skb_output";
 	default: return "unknown";
 	}
 }
@@ -197,6 +199,26 @@ static void fill_ret(struct cg *cg, LLVMValueRef rec, void *arg)
 	cg_store_int(cg, rec, ((struct fill_ret *)arg)->ret, 8);
 }
 
+void cg_helper_site(struct cg *cg, enum bpf_helper_id id, const struct node *n)
+{
+	struct clause_obj *c = cg->obj;
+	struct helper_site *v;
+	char name[40];
+
+	if (!c)
+		return;
+	snprintf(name, sizeof(name), "bpf_%s", fn_helper_name(id));
+	for (int i = 0; i < c->nsites; i++)
+		if (!strcmp(c->sites[i].helper, name))
+			return;
+	v = realloc(c->sites, (c->nsites + 1) * sizeof(*v));
+	if (!v)
+		return;     /* only a less precise error message is lost */
+	c->sites = v;
+	snprintf(v[c->nsites].helper, sizeof(v->helper), "%s", name);
+	v[c->nsites++].loc = *fn_loc(n);
+}
+
 void cg_helper_check(struct cg *cg, LLVMValueRef ret, enum bpf_helper_id id,
 		     const struct node *n, bool compare_zero)
 {
@@ -207,6 +229,8 @@ void cg_helper_check(struct cg *cg, LLVMValueRef ret, enum bpf_helper_id id,
 	LLVMValueRef bad;
 	int fid;
 
+	if (n)
+		cg_helper_site(cg, id, n);
 	if (level <= 0 || (level == 1 && zero_if_err(id)) || !n)
 		return;
 	l = fn_loc(n);

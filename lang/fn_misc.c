@@ -435,12 +435,94 @@ LLVMValueRef fn_gen_debugf(struct cg *cg, struct node *n)
 	return cg_const(cg, 0);
 }
 
-/* ---- skboutput(): no kernel here has it without fentry ---- */
+/* ---- skboutput(path, skb, len, offset): packets into a pcap file ---- */
+
+/* bpf_skb_output writes only into a perf event array: the session's one,
+ * read by the runtime (runtime/skboutput.c), which writes the pcap files. */
+static int skb_map_ensure(struct session *s)
+{
+	struct map_decl *m;
+
+	if (s->skb_map >= 0)
+		return s->skb_map;
+	m = session_map_add(s, "__skboutput");
+	m->internal = true;
+	m->storage = MAP_PERF_EVENT_ARRAY;
+	m->key_size = 4;
+	m->value_size = 4;
+	m->max_entries = 0;     /* the runtime makes one entry per possible CPU */
+	return s->skb_map = m->id;
+}
 
 struct type *fn_ck_skboutput(struct sema *se, struct node *n)
 {
-	fn_error(se, n, "BPF_FUNC_skb_output is not available for your kernel version");
-	return NULL;
+	enum probe_kind k = ap_written_kind(se->ap);
+	const struct kinfo_ops *ki = se->s->kinfo;
+	struct type *skb, *len;
+	const char *path;
+	int64_t off;
+
+	if (!ki || !ki->has_feature || !ki->has_feature("skboutput")) {
+		fn_error(se, n, "BPF_FUNC_skb_output is not available for your kernel version");
+		return NULL;
+	}
+	if (k != PK_KFUNC && k != PK_KRETFUNC) {
+		fn_error(se, n, "The skboutput function can only be used with 'kfunc', 'kretfunc' "
+			 "probes");
+		return NULL;
+	}
+	path = fn_literal_str(se, ARG(n, 0));
+	if (!path || !*path) {
+		fn_error(se, n, "skboutput() expects a file name (a string literal) as its first "
+			 "argument");
+		return NULL;
+	}
+	skb = sema_expr(se, ARG(n, 1));
+	len = sema_expr(se, ARG(n, 2));
+	if (!skb || !len)
+		return NULL;
+	if (skb->kind != TY_POINTER) {
+		fn_error(se, n, "skboutput() expects a struct sk_buff pointer as its second argument "
+			 "(%s provided)", fn_type_word(skb));
+		return NULL;
+	}
+	if (len->kind != TY_INT) {
+		fn_error(se, n, "skboutput() expects an integer length (%s provided)",
+			 fn_type_word(len));
+		return NULL;
+	}
+	if (!fn_literal_int(se, ARG(n, 3), &off) || off < 0) {
+		fn_error(se, n, "skboutput() expects a non-negative integer literal offset");
+		return NULL;
+	}
+	skb_map_ensure(se->s);
+	n->id = session_fmt_add(se->s, FMT_SKBOUTPUT, path, NULL, n->loc.first_line,
+				n->loc.first_col);
+	se->s->fmts[n->id]->aux = (uint64_t)off;
+	return type_int(se->s->arena, 4, false);
+}
+
+LLVMValueRef fn_gen_skboutput(struct cg *cg, struct node *n)
+{
+	LLVMValueRef hdr = cg_alloca_zero(cg, sizeof(struct skb_hdr), "skbhdr");
+	LLVMValueRef skb = cg_expr(cg, ARG(n, 1));
+	LLVMValueRef len = LLVMBuildAnd(cg->b, cg_expr(cg, ARG(n, 2)), cg_const(cg, 0xffffffff), "");
+	LLVMValueRef args[5], ret;
+
+	cg_store_int(cg, hdr, cg_const(cg, (uint64_t)n->id), 8);
+	cg_store_int(cg, cg_gep(cg, hdr, 8), cg_helper(cg, H_KTIME_BOOT_NS, NULL, 0), 8);
+	cg_store_int(cg, cg_gep(cg, hdr, 16), len, 8);
+	/* the helper's ctx argument is the sk_buff itself (a BTF pointer of the probe's
+	 * arguments); the upper half of flags is how many of its bytes to copy */
+	args[0] = LLVMBuildIntToPtr(cg->b, skb, cg->ptr, "");
+	args[1] = cg_map_ptr(cg, cg->s->skb_map);
+	args[2] = LLVMBuildOr(cg->b, LLVMBuildShl(cg->b, len, cg_const(cg, 32), ""),
+			      cg_const(cg, 0xffffffffULL /* BPF_F_CURRENT_CPU */), "");
+	args[3] = hdr;
+	args[4] = cg_const(cg, sizeof(struct skb_hdr));
+	ret = cg_helper(cg, H_SKB_OUTPUT, args, 5);
+	cg_helper_check(cg, ret, H_SKB_OUTPUT, n, false);
+	return LLVMBuildAnd(cg->b, ret, cg_const(cg, 0xffffffff), "");
 }
 
 /* ---- the ctx builtin: a pointer to the program's context ---- */

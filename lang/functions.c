@@ -836,7 +836,7 @@ static const struct func_def funcs[] = {
 	{ "debugf", 1, 65, fn_ck_debugf, fn_gen_debugf },
 	{ "kstack", 0, 2, ck_stack, gen_stack_fn },
 	{ "ustack", 0, 2, ck_stack, gen_stack_fn },
-	{ "skboutput", 4, 4, fn_ck_skboutput, NULL },
+	{ "skboutput", 4, 4, fn_ck_skboutput, fn_gen_skboutput },
 	{ "has_key", 2, 2, fn_ck_has_key, fn_gen_has_key },
 	{ "len", 1, 1, fn_ck_len, fn_gen_len },
 	{ "has_key", 1, 2, sema_has_key, cg_has_key },

@@ -112,6 +112,8 @@ struct kinfo_ops {
 			  unsigned long len);
 	/* The id of the cgroup at a cgroupfs path (cgroupid). 0 or -errno. */
 	int (*cgroup_id)(const char *path, unsigned long long *id);
+	/* Does the kernel have the feature bpfdeck --info names so ("skboutput")? */
+	bool (*has_feature)(const char *name);
 };
 
 void tp_format_free(struct tp_format *f);

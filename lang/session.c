@@ -18,6 +18,7 @@ struct session *session_new(const struct session_config *cfg, const struct kinfo
 	s->kinfo = kinfo;
 	s->arena = arena_new();
 	s->ringbuf_map = -1;
+	s->skb_map = -1;
 	s->zero_map = -1;
 	return s;
 }

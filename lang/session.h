@@ -19,6 +19,7 @@ enum map_storage {
 	MAP_ARRAY,         /* internal: one-entry scratch/config arrays */
 	MAP_RINGBUF,       /* internal: the event ring buffer */
 	MAP_STACK_TRACE,   /* internal: kstack/ustack ids */
+	MAP_PERF_EVENT_ARRAY, /* internal: skboutput() packets (bpf_skb_output writes only these) */
 };
 
 struct map_decl {
@@ -58,13 +59,21 @@ enum event_kind {
 
 #define JOIN_MAX_ARGS 16
 
+/* What skboutput() puts before the packet's bytes in its perf event record. */
+struct skb_hdr {
+	uint64_t id;            /* FMT_SKBOUTPUT fmt id: the file and offset */
+	uint64_t ns;            /* CLOCK_BOOTTIME (or monotonic) when captured */
+	uint64_t len;           /* packet bytes that follow */
+};
+
 struct ev_print_map {
 	int64_t top;
 	int64_t div;
 };
 
 enum fmt_kind { FMT_PRINTF, FMT_SYSTEM, FMT_CAT, FMT_TIME, FMT_JOIN, FMT_PRINT_VALUE,
-		FMT_HELPER_ERROR, FMT_STRFTIME, FMT_CGROUP_PATH };
+		FMT_HELPER_ERROR, FMT_STRFTIME, FMT_CGROUP_PATH,
+		FMT_SKBOUTPUT /* text: the pcap file; aux: bytes skipped at the packet's start */ };
 
 struct fmt_decl {
 	int id;
@@ -73,6 +82,7 @@ struct fmt_decl {
 	struct type *args;      /* a TY_TUPLE of the argument types, or NULL */
 	int line, col;          /* source position (helper errors report it) */
 	int last_col;           /* helper errors: one past the site's last column, 0 unknown */
+	uint64_t aux;           /* per kind (FMT_SKBOUTPUT: the offset) */
 };
 
 /* Limits from bpftrace's environment variables. */
@@ -113,6 +123,7 @@ struct session {
 	uint64_t start_ns;      /* CLOCK_MONOTONIC at session start: `elapsed` counts from it */
 	int ringbuf_map;        /* id of the event ring buffer map (created lazily, -1 none) */
 	int zero_map;           /* id of a read-only array of zeroes that new map entries copy */
+	int skb_map;            /* id of the skboutput() perf event array (lazily, -1 none) */
 	int next_clause_id;
 	struct ctypes *ctypes;  /* C types: script definitions, BTF cache (lang/ctypes.c) */
 	/* compile_prepass saw every clause before any compiled: a string map key can be

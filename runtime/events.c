@@ -400,6 +400,7 @@ int rt_drain(struct rt *rt, bool print)
 {
 	int err;
 
+	skb_consume(rt);        /* packets go to their files whether or not we print */
 	rt->discard = !print;
 	do
 		err = events_consume(rt);
@@ -529,7 +530,7 @@ static void events_child(struct rt *rt)
 int rt_poll(struct rt *rt, int timeout_ms)
 {
 	struct epoll_event evs[8];
-	bool rb = false, sig = false, child = false, target = false;
+	bool rb = false, sig = false, child = false, target = false, pb = false;
 	int i, n, err;
 
 	if (rt->stop)
@@ -543,7 +544,10 @@ int rt_poll(struct rt *rt, int timeout_ms)
 		sig |= evs[i].data.u32 == RT_EP_SIGNAL;
 		child |= evs[i].data.u32 == RT_EP_CHILD;
 		target |= evs[i].data.u32 == RT_EP_TARGET;
+		pb |= evs[i].data.u32 == RT_EP_PERFBUF;
 	}
+	if (pb)
+		skb_consume(rt);
 	/* Records first: what probes wrote before a stop still gets printed. */
 	if (rb) {
 		err = events_consume(rt);

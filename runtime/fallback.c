@@ -16,10 +16,34 @@
 #define ENOTSUPP 524    /* the kernel's internal "not supported", seen by bpf(2) callers */
 #endif
 
+struct traceable_visit {
+	kfunc_visit_fn fn;
+	void *ctx;
+	int n;
+};
+
+static int visit_traceable(const char *module, const char *func, void *ctx)
+{
+	struct traceable_visit *v = ctx;
+
+	if (!kfuncs_traceable(module ? module : "vmlinux", func))
+		return 0;
+	v->n++;
+	return v->fn(module, func, v->ctx);
+}
+
 int fallback_kfunc_glob(const char *mod_glob, const char *func_glob, bool btf,
 			kfunc_visit_fn fn, void *ctx)
 {
-	return kfuncs_visit(mod_glob, func_glob, btf, fn, ctx);
+	struct traceable_visit v = { fn, ctx, 0 };
+	int err;
+
+	/* fentry wildcards: functions with BTF that ftrace can also hook, as bpftrace
+	 * lists them (a static inline has BTF but no call site to patch) */
+	if (!btf || !tracefs_has_wildcard(func_glob) || kfuncs_source(false) != KFS_FILTER_FUNCS)
+		return kfuncs_visit(mod_glob, func_glob, btf, fn, ctx);
+	err = kfuncs_visit(mod_glob, func_glob, btf, visit_traceable, &v);
+	return err < 0 ? err : v.n;
 }
 
 int fallback_kfunc_size(const char *module, const char *func, unsigned long *size)
@@ -176,6 +200,11 @@ int fallback_probe_support(int kind, const char *func, int *alt, char *why, size
 		return PS_NONE;
 	case PK_KFUNC:
 	case PK_KRETFUNC:
+		if (features_has(FEAT_KFUNC) && func && !kfuncs_traceable(NULL, func)) {
+			snprintf(why, len, "function not traceable (probably it is inlined or marked "
+				 "as \"notrace\")");
+			return PS_NONE;
+		}
 		if (features_has(FEAT_KFUNC))
 			return PS_OK;
 		if (features_has(FEAT_KPROBE)) {
@@ -251,8 +280,13 @@ void fallback_attach_why(enum probe_kind kind, const char *func, uint64_t offset
 		}
 		break;
 	case EBUSY:
-		snprintf(buf, len, "'%s' is already probed the one way this kernel allows",
-			 func ? func : "");
+		/* fentry finds no ftrace call site to patch at the function's start */
+		if (!kprobe)
+			snprintf(buf, len, "function not traceable (probably it is inlined or "
+				 "marked as \"notrace\")");
+		else
+			snprintf(buf, len, "'%s' is already probed the one way this kernel allows",
+				 func ? func : "");
 		return;
 	case EPERM:
 	case EACCES:

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include "../lang/compile.h"
+#include "features.h"
 
 /* kinfo_ops.probe_support (see lang/kinfo.h). */
 int fallback_probe_support(int kind, const char *func, int *alt, char *why, size_t len);
@@ -19,7 +20,8 @@ int fallback_kfunc_size(const char *module, const char *func, unsigned long *siz
 #define KINFO_KERNEL_OPS                                \
 	.kfunc_glob = fallback_kfunc_glob,              \
 	.kfunc_size = fallback_kfunc_size,              \
-	.probe_support = fallback_probe_support
+	.probe_support = fallback_probe_support,        \
+	.has_feature = features_has_named
 
 /* A tracepoint to try instead of a kernel function probe, as "tracepoint:cat:event"
  * or a `-l` search; "" when there is nothing to say. ret: the function's return. */

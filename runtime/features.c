@@ -95,6 +95,14 @@ const char *features_name(enum feature f)
 	return f < FEAT__COUNT ? feat_names[f] : "?";
 }
 
+bool features_has_named(const char *name)
+{
+	for (int f = 0; f < FEAT__COUNT; f++)
+		if (feat_names[f] && !strcmp(feat_names[f], name))
+			return features_has(f);
+	return false;
+}
+
 /* ---- kernel config ---- */
 
 static int kconfig_scan_line(const char *line, const char *sym, size_t symlen)

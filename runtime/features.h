@@ -54,6 +54,8 @@ enum feature {
 /* Probes f on first use and remembers the answer for the process.
  * Not thread-safe: call from the main thread. */
 bool features_has(enum feature f);
+/* The same by the name --info prints ("skboutput"); false for unknown names. */
+bool features_has_named(const char *name);
 
 /* Short name as --info prints it ("kprobe_multi"). */
 const char *features_name(enum feature f);

@@ -334,6 +334,24 @@ int kfuncs_visit(const char *mod_glob, const char *func_glob, bool btf_only,
 	return n;
 }
 
+static int kfuncs_found(const char *module, const char *func, void *ctx)
+{
+	(void)module;
+	(void)func;
+	*(bool *)ctx = true;
+	return 1;
+}
+
+bool kfuncs_traceable(const char *module, const char *func)
+{
+	bool found = false;
+
+	if (kfuncs_source(false) != KFS_FILTER_FUNCS || tracefs_has_wildcard(func))
+		return true;    /* cannot tell: let the kernel decide */
+	kfuncs_visit(module, func, false, kfuncs_found, &found);
+	return found;
+}
+
 bool kfuncs_exists(const char *module, const char *func)
 {
 	size_t i;

@@ -33,6 +33,9 @@ const char *kfuncs_source_name(enum kfuncs_source src);
 
 /* Whether func (in module, NULL: anywhere) is a kernel text symbol (kallsyms). */
 bool kfuncs_exists(const char *module, const char *func);
+/* Whether ftrace can hook func (available_filter_functions lists it): what
+ * fentry needs besides BTF. True when the list cannot be read. */
+bool kfuncs_traceable(const char *module, const char *func);
 /* Address and size of a kernel function from /proc/kallsyms (size: up to the next
  * symbol). -ENOENT when unknown, -EPERM when kallsyms hides addresses. */
 int kfuncs_symbol(const char *module, const char *func, uint64_t *addr, uint64_t *size);

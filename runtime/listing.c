@@ -928,6 +928,9 @@ static int list_kfuncs(struct lrun *r, const struct lap *a)
 	}
 	strset_sort_uniq(&s);
 	for (size_t i = 0; i < s.n; i++) {
+		/* BTF has inline functions too; fentry needs ftrace's call site */
+		if (!kfuncs_traceable("vmlinux", s.v[i]))
+			continue;
 		fprintf(r->out, "%s:%s\n", lkind_name(a->kind), s.v[i]);
 		if (r->verbose) {
 			int id = btf__find_by_name_kind(r->btf, s.v[i], BTF_KIND_FUNC);

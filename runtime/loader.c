@@ -309,6 +309,42 @@ static int loader_log_grow(struct rt *rt, size_t want)
 /* Loads without a log first (the verifier is faster without one), and again with
  * one to explain a rejection. -v logs every load, growing the buffer as needed
  * since a full log makes even a good program fail with ENOSPC. */
+/* A helper the kernel refuses in this probe (bpf_d_path outside its allowlist):
+ * said at the call, with the source line and a caret as bpftrace 0.17 does.
+ * False when the clause has no recorded site for the helper. */
+static bool loader_helper_error(struct rt *rt, const struct clause_obj *c,
+				const struct vx_explanation *x)
+{
+	const char *name = rt->o && rt->o->src_name ? rt->o->src_name : "stdin";
+	const struct helper_site *site = NULL;
+	const struct loc *l;
+	const char *src;
+	size_t len = 0, n;
+	char span[128];
+
+	for (int i = 0; i < c->nsites && !site; i++)
+		if (!strcmp(c->sites[i].helper, x->helper) ||
+		    (!strncmp(c->sites[i].helper, x->helper, strlen(c->sites[i].helper)) &&
+		     x->helper[strlen(c->sites[i].helper)] == '#'))
+			site = &c->sites[i];
+	if (!site)
+		return false;
+	l = &site->loc;
+	vx_format_span(span, sizeof(span), name, l);
+	n = (size_t)snprintf(rt->err, sizeof(rt->err), "%s: ERROR: helper %s not supported in probe",
+			     span, site->helper);
+	src = rt->o ? output_source_line(rt->o->src_text, l->first_line, &len) : NULL;
+	if (src && len && n + len + 3 + (size_t)l->last_col < sizeof(rt->err)) {
+		n += (size_t)snprintf(rt->err + n, sizeof(rt->err) - n, "\n%.*s\n%*s", (int)len, src,
+				      l->first_col > 1 ? l->first_col - 1 : 0, "");
+		for (int i = l->first_col; i <= l->last_col && n + 1 < sizeof(rt->err); i++)
+			rt->err[n++] = '~';
+		rt->err[n] = '\0';
+	}
+	rt->err_located = true;
+	return true;
+}
+
 static int loader_load_prog(struct rt *rt, const struct clause_obj *c, const struct prog_unit *u,
 			    struct bpf_insn *insns, size_t n, const struct prog_load_info *li,
 			    const struct btf *btf, const struct bpf_func_info *fi, size_t nfi,
@@ -355,7 +391,10 @@ static int loader_load_prog(struct rt *rt, const struct clause_obj *c, const str
 	 * say what went wrong in their terms and what to change (verifier_explain). */
 	probe = u->naps && u->aps[0].full ? u->aps[0].full : u->name;
 	vx_explain_load(rt->log_buf, err, u->kind, &x);
+	if (x.kind == VX_HELPER_NOT_ALLOWED && loader_helper_error(rt, c, &x))
+		return err;
 	vx_format_span(span, sizeof(span), rt->o ? rt->o->src_name : NULL, &c->loc);
+	rt->err_located = false;
 	vx_format_load(rt->err, sizeof(rt->err), probe, span, &x);
 	return err;
 }

@@ -91,6 +91,9 @@ struct output {
 };
 
 struct output *output_text_new(struct session *s, FILE *out);
+/* The source line a location points into (1-based), without its newline; NULL
+ * when src is NULL or shorter. */
+const char *output_source_line(const char *src, int line, size_t *len);
 struct output *output_json_new(struct session *s, FILE *out);
 
 /* Formats one printf/system/cat record: the format's text with the payload's args

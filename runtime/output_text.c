@@ -114,8 +114,7 @@ static void text_lost_events(struct output *o, uint64_t n)
 	output_line_done(o);
 }
 
-/* The source line a location points into (1-based), without its newline. */
-static const char *source_line(const char *src, int line, size_t *len)
+const char *output_source_line(const char *src, int line, size_t *len)
 {
 	for (int l = 1; src && l < line; l++) {
 		src = strchr(src, '\n');
@@ -147,7 +146,7 @@ static void text_helper_error(struct output *o, const char *helper, int64_t retc
 	else
 		sbuf_printf(&sb, "%d", (int)retcode);
 	sbuf_putc(&sb, '\n');
-	src = line > 0 ? source_line(o->src_text, line, &len) : NULL;
+	src = line > 0 ? output_source_line(o->src_text, line, &len) : NULL;
 	if (src && len) {
 		sbuf_put(&sb, src, len);
 		sbuf_putc(&sb, '\n');

@@ -21,6 +21,7 @@ int rt_fail(struct rt *rt, int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	rt->err_located = false;
 	va_start(ap, fmt);
 	vsnprintf(rt->err, sizeof(rt->err), fmt, ap);
 	va_end(ap);
@@ -113,6 +114,7 @@ static enum bpf_map_type rt_map_type(enum map_storage st)
 	case MAP_ARRAY:         return BPF_MAP_TYPE_ARRAY;
 	case MAP_RINGBUF:       return BPF_MAP_TYPE_RINGBUF;
 	case MAP_STACK_TRACE:   return BPF_MAP_TYPE_STACK_TRACE;
+	case MAP_PERF_EVENT_ARRAY: return BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 	}
 	return BPF_MAP_TYPE_UNSPEC;
 }
@@ -167,6 +169,10 @@ static int rt_map_create(struct rt *rt, const struct map_decl *d)
 	case MAP_STACK_TRACE:
 		key = 4;
 		break;
+	case MAP_PERF_EVENT_ARRAY:
+		key = val = 4;
+		max = (unsigned)rt->ncpus_possible;
+		break;
 	default:
 		break;
 	}
@@ -214,7 +220,7 @@ static int rt_ringbuf_open(struct rt *rt, int id)
 int rt_maps_sync(struct rt *rt)
 {
 	struct session *s = rt->s;
-	int *v, i, fd;
+	int *v, i, fd, err;
 
 	if (s->nmaps > rt->nmap_fds) {
 		v = realloc(rt->map_fds, s->nmaps * sizeof(*v));
@@ -236,9 +242,9 @@ int rt_maps_sync(struct rt *rt)
 			rt->map_fds[i] = fd;
 		}
 	}
-	if (!rt->rb && s->ringbuf_map >= 0)
-		return rt_ringbuf_open(rt, s->ringbuf_map);
-	return 0;
+	if (!rt->rb && s->ringbuf_map >= 0 && (err = rt_ringbuf_open(rt, s->ringbuf_map)))
+		return err;
+	return skb_sync(rt);
 }
 
 static int rt_clauses_add(struct rt *rt, struct rt_clause *c)
@@ -529,6 +535,7 @@ void rt_free(struct rt *rt)
 		waitpid(rt->child_pid, NULL, 0);
 	}
 	ring_buffer__free(rt->rb);
+	skb_free(rt);
 	for (i = 0; i < rt->nmap_fds; i++)
 		if (rt->map_fds[i] >= 0)
 			close(rt->map_fds[i]);

@@ -9,6 +9,7 @@
 #include "rt.h"
 
 struct ring_buffer;
+struct perf_buffer;
 
 struct rt_prog {
 	const struct prog_unit *unit;   /* borrowed from the clause_obj */
@@ -25,7 +26,7 @@ struct rt_clause {
 };
 
 /* What an epoll event of rt->epoll_fd is about. */
-enum rt_ep_tag { RT_EP_RINGBUF = 1, RT_EP_SIGNAL, RT_EP_CHILD, RT_EP_TARGET };
+enum rt_ep_tag { RT_EP_RINGBUF = 1, RT_EP_SIGNAL, RT_EP_CHILD, RT_EP_TARGET, RT_EP_PERFBUF };
 
 struct rt {
 	struct session *s;
@@ -39,6 +40,11 @@ struct rt {
 	struct perf_reaper reaper;      /* detached perf events still closing */
 
 	struct ring_buffer *rb;         /* reads the session's ringbuf_map */
+	struct perf_buffer *pb;         /* reads skboutput()'s perf event array */
+	FILE **skb_files;               /* pcap file per FMT_SKBOUTPUT fmt id */
+	bool *skb_shared;               /* skb_files[i] belongs to an earlier id */
+	int nskb_files;
+	int64_t skb_boot_ns;            /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 
 	int epoll_fd;
 	int sig_fd;
@@ -65,6 +71,7 @@ struct rt {
 	size_t log_buf_len;
 	bool sysraw_off;                /* load syscall tracepoints as perf events only */
 	char err[512];
+	bool err_located;               /* err is a whole "FILE:L:C: ERROR: ..." diagnostic */
 };
 
 /* Sets rt_strerror()'s text; returns err (a -errno) for `return rt_fail(...)`. */
@@ -73,6 +80,12 @@ int rt_fail(struct rt *rt, int err, const char *fmt, ...)
 /* An error/warning/info line through the output (stderr without one). */
 void rt_msg(struct rt *rt, enum msg_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* skboutput.c: creates the pcap files of new skboutput() calls and the perf
+ * buffer; writes what arrived; closes everything. */
+int skb_sync(struct rt *rt);
+void skb_consume(struct rt *rt);
+void skb_free(struct rt *rt);
 
 /* loader.c: loads the programs of c into progs[] (c->nprogs entries). */
 int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *progs,

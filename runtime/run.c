@@ -264,7 +264,9 @@ static int run_load(struct rt *rt, struct clause_obj **objs, struct rt_clause **
 			log = NULL;
 		}
 	}
-	if (err)
+	if (err && rt->err_located)
+		rt_msg(rt, MSG_INFO, "%s", rt_strerror(rt));
+	else if (err)
 		rt_msg(rt, MSG_ERROR, "%s%s", rt_strerror(rt),
 		       rejected && !rt->opts.verbose ? " (try -v for the verifier log)" : "");
 	return err;
@@ -348,14 +350,17 @@ int rt_run_oneshot(struct rt *rt, struct clause_obj **objs, int n)
 		goto cleanup;
 	}
 	run_watch_target(rt);
-	if (run_load(rt, objs, cs, n))
-		goto cleanup;
+	/* announced before loading, as bpftrace 0.17 does: a program the verifier
+	 * refuses is reported after this line */
 	for (i = 0; i < n; i++)
-		nprobes += rt_clause_nprobes(cs[i]);
+		for (int j = 0; j < objs[i]->nprogs; j++)
+			nprobes += objs[i]->progs[j].naps;
 	if (!rt->opts.quiet_attach && rt->o->ops->attached)
 		rt->o->ops->attached(rt->o, nprobes);
 	if (rt->o->ops->flush)
 		rt->o->ops->flush(rt->o);
+	if (run_load(rt, objs, cs, n))
+		goto cleanup;
 	/* BEGIN runs before the other probes attach, as in bpftrace 0.17, so no
 	 * interval or tracepoint can fire ahead of it. */
 	if (run_trigger(rt, cs, n, PK_BEGIN))

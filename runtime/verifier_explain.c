@@ -360,7 +360,7 @@ void vx_explain_load(const char *log, int err, enum probe_kind kind, struct vx_e
 	struct vx_line lines[512], l, hit = { 0 }, last = { 0 };
 	enum vx_kind found = VX_UNKNOWN;
 	const char *p, *nl;
-	size_t nlines = 0, i, k;
+	size_t nlines = 0, i, k, hit_i = 0;
 	const char *fn;
 
 	memset(x, 0, sizeof(*x));
@@ -384,6 +384,7 @@ void vx_explain_load(const char *log, int err, enum probe_kind kind, struct vx_e
 			if (line_has(c, patterns[j].needle)) {
 				found = patterns[j].kind;
 				hit = *c;
+				hit_i = i;
 				break;
 			}
 		}
@@ -427,6 +428,14 @@ void vx_explain_load(const char *log, int err, enum probe_kind kind, struct vx_e
 		return;
 	case VX_HELPER_NOT_ALLOWED:
 		helper_name(&hit, x->helper, sizeof(x->helper));
+		/* "helper call is not allowed in probe" follows the call it is about:
+		 * "14: (85) call bpf_d_path#147" */
+		for (i = hit_i + 1; !x->helper[0] && i < k && i <= hit_i + 3; i++) {
+			const struct vx_line *c = &lines[(nlines - 1 - i) % 512];
+
+			if (line_has(c, ") call bpf_"))
+				helper_name(c, x->helper, sizeof(x->helper));
+		}
 		fn = vx_helper_function(x->helper);
 		if (fn)
 			set(x, found, "a function is not available in this kind of probe",

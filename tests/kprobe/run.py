@@ -30,7 +30,7 @@ TIMEOUT = 60            # seconds per case; an emulated kernel is slow
 
 class Case:
     def __init__(self, name, prog, expect=(), rc=0, needs=(), env=None, cmd=None,
-                 args=(), absent=(), stdout=None):
+                 args=(), absent=(), stdout=None, check=None):
         self.name = name
         self.prog = prog            # -e program, or None (args alone)
         self.expect = list(expect)  # regexes the combined output must match
@@ -41,9 +41,45 @@ class Case:
         self.cmd = cmd              # -c command: runs once the probes are attached
         self.args = list(args)      # more bpfdeck arguments
         self.stdout = stdout
+        self.check = check          # check() -> reasons it failed, after the run
 
 
 SLEEP = "/bin/sleep 0.2"
+PCAP = "/tmp/bpfdeck-kprobe-skb.pcap"
+# a SYN over loopback goes out through __dev_queue_xmit (nothing needs to listen;
+# dev_queue_xmit itself is an inline wrapper since 5.19). Needs the corpus root.
+CONNECT = "./testprogs/syscall connect 127.0.0.1 9"
+
+
+def check_pcap():
+    """PCAP is a raw-IP pcap file holding at least one IPv4 packet."""
+    import struct
+    try:
+        with open(PCAP, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return ["no pcap file: %s" % e]
+    if len(data) < 24:
+        return ["pcap file of %d bytes" % len(data)]
+    magic, major, minor, _, _, snap, link = struct.unpack("<IHHiIII", data[:24])
+    why = []
+    if (magic, major, minor, link) != (0xa1b2c3d4, 2, 4, 101):
+        why.append("pcap header %x %d.%d link %d" % (magic, major, minor, link))
+    pos, ipv4 = 24, 0
+    while pos + 16 <= len(data):
+        sec, usec, incl, orig = struct.unpack("<IIII", data[pos:pos + 16])
+        pkt = data[pos + 16:pos + 16 + incl]
+        if abs(sec - time.time()) > 3600 or usec >= 1000000:
+            why.append("packet time %d.%06d is not now" % (sec, usec))
+        if len(pkt) >= 20 and pkt[0] == 0x45 and pkt[9] == 6:
+            ipv4 += 1
+        pos += 16 + incl
+    if pos != len(data):
+        why.append("pcap records end at %d of %d bytes" % (pos, len(data)))
+    if not ipv4:
+        why.append("no IPv4 TCP packet in the pcap file")
+    return why
+
 READ = "/bin/cat /etc/hostname"
 NO_KPROBE = {"BPFDECK_DISABLE_FEATURES": "kprobe"}
 NO_KFUNC = {"BPFDECK_DISABLE_FEATURES": "kfunc"}
@@ -157,6 +193,19 @@ CASES = [
          [r"ret 1 1"], cmd=READ, needs=["kfunc"]),
     Case("fentry spelling", "fentry:do_nanosleep { printf(\"%s\\n\", probe); exit(); }",
          [r"fentry:do_nanosleep"], cmd=SLEEP, needs=["kfunc"]),
+    Case("skboutput writes packets to a pcap file",
+         "kfunc:__dev_queue_xmit { $r = skboutput(\"" + PCAP + "\", args->skb, args->skb->len, "
+         "14); if ($r == 0) { printf(\"OK\\n\"); exit(); } }",
+         [r"^OK$"], cmd=CONNECT, needs=["kfunc", "skboutput", "corpus"], check=check_pcap),
+    Case("skboutput needs kfunc",
+         "tracepoint:syscalls:sys_enter_read { $r = skboutput(\"x.pcap\", 0, 0, 0); }",
+         [r"ERROR: (BPF_FUNC_skb_output is not available for your kernel version|"
+          r"The skboutput function can only be used with 'kfunc', 'kretfunc' probes)"], rc=1),
+    Case("a helper the probe may not call is shown at the call",
+         "kfunc:vfs_read { print(path(args->file->f_path)); }",
+         [r"^stdin:1:18-48: ERROR: helper bpf_d_path not supported in probe\n"
+          r"kfunc:vfs_read \{ print\(path\(args->file->f_path\)\); \}\n {17}~{30}$"],
+         rc=255, cmd=READ, needs=["kfunc", "dpath"]),
     Case("kfunc wildcard", "kfunc:vfs_rea* { printf(\"hit\\n\"); exit(); }",
          [r"hit"], cmd=READ, needs=["kfunc"]),
     Case("kfunc in a module",
@@ -294,6 +343,8 @@ def features(bpfdeck):
         "iter_task": re.search(r"(?m)^  iter:task: yes$", info) is not None,
         "iter_task_file": re.search(r"(?m)^  iter:task_file: yes$", info) is not None,
         "kconfig_kprobes_off": kconfig_off(),
+        "skboutput": re.search(r"(?m)^  skboutput: yes$", info) is not None,
+        "dpath": re.search(r"(?m)^  dpath: yes$", info) is not None,
     }
     return f, f_why, info
 
@@ -384,6 +435,8 @@ def main():
         # the previous case's last look serves as this one's "before" (bpftool
         # is slow in an emulated guest)
         before = after if after is not None else bpf_progs()
+        if c.check and os.path.exists(PCAP):
+            os.unlink(PCAP)
         start = time.monotonic()
         rc, out = run(argv, c.env, cwd=args.root or None)
         took = time.monotonic() - start
@@ -396,6 +449,8 @@ def main():
         for rx in c.absent:
             if re.search(rx, out, re.M):
                 why.append("unexpected /%s/" % rx)
+        if c.check:
+            why += c.check()
         # Nothing of the run may stay in the kernel (programs go after an RCU
         # grace period or two, so give them a moment).
         after = None

@@ -308,6 +308,7 @@ static void session_init(struct session *s)
 	s->fmts = fmt_ptrs;
 	s->nfmts = s->fmts_cap = 2;
 	s->ringbuf_map = 2;
+	s->skb_map = -1;
 }
 
 static struct attach_point ap_make(enum probe_kind k, const char *target, const char *func,

@@ -78,6 +78,9 @@ static const struct {
 	{ "helper 6.x", "0: (85) call bpf_override_return#58\n"
 	  "program of this type cannot use helper bpf_override_return#58\n", -EINVAL,
 	  PK_TRACEPOINT, VX_HELPER_NOT_ALLOWED, "bpf_override_return#58", "override()" },
+	{ "helper allowlist", "14: (85) call bpf_d_path#147\nhelper call is not allowed in probe\n"
+	  "processed 15 insns (limit 1000000)\n", -EINVAL, PK_KFUNC, VX_HELPER_NOT_ALLOWED,
+	  "helper call is not allowed in probe", "path()" },
 	{ "helper 5.x", "unknown func bpf_send_signal#109\n", -EINVAL, PK_INTERVAL,
 	  VX_HELPER_NOT_ALLOWED, "bpf_send_signal#109", "signal()" },
 	{ "unknown helper", "unknown func bpf_sys_bpf#166\n", -EINVAL, PK_UPROBE,
