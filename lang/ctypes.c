@@ -358,6 +358,11 @@ static char *run_cpp(const struct session *s, const char *input, int *status, bo
 		return NULL;
 	}
 	if (pid == 0) {
+		sigset_t none;
+
+		/* the one-shot CLI holds SIGINT & co. blocked; cpp must stay killable */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		devnull = open("/dev/null", O_WRONLY);
 		dup2(in[0], 0);
 		dup2(out[1], 1);

@@ -391,8 +391,8 @@ static struct ap_ref *rt_ap_refs(struct rt_clause **cs, int n, int *count)
 }
 
 /* bpftrace's order: kinds whose programs run in attach order go first-to-last,
- * then kinds run newest-first go last-to-first, so on a shared event clauses
- * run in script order. On failure only what this call attached is detached. */
+ * then kinds run newest-first go clause by clause, last to first, so on a shared
+ * event clauses run in script order. On failure only what this call attached is detached. */
 int rt_attach_all(struct rt *rt, struct rt_clause **cs, int n)
 {
 	struct rt_links undo = {0};
@@ -410,9 +410,19 @@ int rt_attach_all(struct rt *rt, struct rt_clause **cs, int n)
 	for (i = 0; i < k && !err; i++)
 		if (!refs[i].reverse)
 			err = rt_prog_attach(rt, refs[i].p, refs[i].ap, &refs[i].c->links);
-	for (i = k - 1; i >= 0 && !err; i--)
-		if (refs[i].reverse)
-			err = rt_prog_attach(rt, refs[i].p, refs[i].ap, &refs[i].c->links);
+	/* newest-first kinds: clauses last to first, but a clause's own attach
+	 * points in order (usdt:bin:* fires its first probe first on kernels
+	 * without uprobe_multi too, where each is a link of its own) */
+	for (int end = k; end > 0 && !err;) {
+		int start = end - 1;
+
+		while (start > 0 && refs[start - 1].c == refs[end - 1].c)
+			start--;
+		for (i = start; i < end && !err; i++)
+			if (refs[i].reverse)
+				err = rt_prog_attach(rt, refs[i].p, refs[i].ap, &refs[i].c->links);
+		end = start;
+	}
 	if (err) {
 		for (i = 0; i < n; i++) {
 			while (cs[i]->links.n > base[i]) {

@@ -82,6 +82,12 @@ int rt_child_release(struct rt *rt);
  * that rt_poll() reads. Blocks those signals in the calling thread: call it before
  * starting other threads, which inherit the mask. */
 int rt_signals_catch(struct rt *rt);
+/* Blocks those signals now, before there is an rt: a Ctrl-C (or a SIGINT sent to a
+ * `cmd &` job, which starts with SIGINT ignored) during a slow compile is then
+ * kept for rt_signals_catch()'s fd instead of lost, and the run ends as soon as
+ * the probes are up, through END. Children get a clean mask (-c, system()). */
+int rt_signals_hold(void);
+int rt_signals_release(void);
 
 /* Waits up to timeout_ms (-1: forever) for records, signals or the -c/-p process
  * exiting, and handles them. Returns enum rt_stop (RT_RUNNING to go on) or -errno. */

@@ -197,6 +197,31 @@ int rt_child_release(struct rt *rt)
 	return err;
 }
 
+static void run_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+}
+
+int rt_signals_hold(void)
+{
+	sigset_t set;
+
+	run_stop_signals(&set);
+	return pthread_sigmask(SIG_BLOCK, &set, NULL) ? -EINVAL : 0;
+}
+
+int rt_signals_release(void)
+{
+	sigset_t set;
+
+	run_stop_signals(&set);
+	return pthread_sigmask(SIG_UNBLOCK, &set, NULL) ? -EINVAL : 0;
+}
+
 int rt_signals_catch(struct rt *rt)
 {
 	sigset_t set;
@@ -204,11 +229,7 @@ int rt_signals_catch(struct rt *rt)
 
 	if (rt->sig_fd >= 0)
 		return 0;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
+	run_stop_signals(&set);
 	/* Blocked for good: a signal arriving while we are busy waits in the fd. */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return rt_fail(rt, -EINVAL, "signals: cannot block");

@@ -349,6 +349,15 @@ static int stack_fd(void *ctx, const struct type *t)
 	return m ? rt_map_fd(sc->rt, m->id) : -ENOENT;
 }
 
+/* Priority 101: before the static constructors of LLVM (hundreds of them, most of
+ * bpfdeck's start-up on a slow machine), so a SIGINT that comes while we start
+ * waits for the event loop, even for a `bpfdeck ... &` job, whose SIGINT starts
+ * out ignored. main() lets them go again where no program will run. */
+__attribute__((constructor(101))) static void main_hold_signals(void)
+{
+	rt_signals_hold();
+}
+
 int main(int argc, char **argv)
 {
 	struct stack_ctx sc = { 0 };
@@ -370,6 +379,9 @@ int main(int argc, char **argv)
 	int status = 1, n = 0;
 
 	parse_args(argc, argv, &c);
+	if (c.info || c.list || c.session || c.script_ui || c.batch ||
+	    (!c.expr && !c.file && !c.tool))
+		rt_signals_release();   /* no run: Ctrl-C acts at once */
 	if (c.info) {
 		features_print_info(stdout);
 		return 0;

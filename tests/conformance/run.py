@@ -788,6 +788,8 @@ def main():
 
     if args.check_helpers:
         return check_helpers(os.path.abspath(args.root))
+    # the helper programs see it too: uprobe_test stays alive that much longer
+    os.environ["BPFDECK_TEST_TIME_SCALE"] = "%g" % args.time_scale
     if not args.bpftrace:
         ap.error("--bpftrace is required")
 
