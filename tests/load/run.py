@@ -89,8 +89,12 @@ class OneShot:
         self.other = []
         self.attached = threading.Event()
         self.errf = open(os.path.join(tmp, f"{name}.stderr"), "w+")
+        # "Attaching N probes" comes before the probes attach (as in bpftrace
+        # 0.17); the notice on stderr comes after
         self.p = subprocess.Popen([bpfdeck, *args, "-e", self.prog], stdout=subprocess.PIPE,
-                                  stderr=self.errf, env=dict(os.environ, **(env or {})))
+                                  stderr=self.errf,
+                                  env=dict(os.environ, __BPFTRACE_NOTIFY_PROBES_ATTACHED="1",
+                                           **(env or {})))
         self.pid = self.p.pid
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -313,7 +317,12 @@ def run(args, tmp):
     hammers = []
     try:
         for c in consumers:
-            if not c.attached.wait(60):
+            end = time.monotonic() + 60
+            while time.monotonic() < end and "__BPFTRACE_NOTIFY_PROBES_ATTACHED" not in \
+                    open(c.errf.name).read():
+                time.sleep(0.05)
+            if not c.attached.wait(max(end - time.monotonic(), 0)) or \
+                    "__BPFTRACE_NOTIFY_PROBES_ATTACHED" not in open(c.errf.name).read():
                 raise Fail(f"{c.name}: did not attach: " + c.stop())
         if shutil.which("tmux"):
             wb = Workbench(args.bpfdeck, tmp)

@@ -297,11 +297,18 @@ def run_case(name, case, opts):
             cmd = [opts.bpfdeck, "tool", name] + args
         out_path = os.path.join(opts.workdir, name + ".out")
         err_path = os.path.join(opts.workdir, name + ".err")
+        # "Attaching N probes..." and BEGIN's output come before the probes attach
+        # (as in bpftrace 0.17): wait for the attached notice on stderr instead
+        env = dict(os.environ, __BPFTRACE_NOTIFY_PROBES_ATTACHED="1")
         with open(out_path, "w") as out_f, open(err_path, "w") as err_f:
-            tool = start(cmd, stdout=out_f, stderr=err_f)
+            tool = start(cmd, stdout=out_f, stderr=err_f, env=env)
         logs = [out_path, err_path]
         deadline = time.time() + opts.attach_timeout
-        while time.time() < deadline and tool.poll() is None and not os.path.getsize(out_path):
+
+        def attached():
+            with open(err_path) as f:
+                return "__BPFTRACE_NOTIFY_PROBES_ATTACHED" in f.read()
+        while time.time() < deadline and tool.poll() is None and not attached():
             time.sleep(0.05)
         if negative:
             # no kprobes here: the tool must say so in one line and fail
