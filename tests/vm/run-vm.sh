@@ -85,8 +85,11 @@ if [ -z "$initrd" ]; then
 	if [ ! -s "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
 		# the modules sit next to the kernel's boot/ (/ for an installed kernel)
 		MODULES_ROOT=$(dirname "$(dirname "$kernel")") && [ "$MODULES_ROOT" != / ] || MODULES_ROOT=
-		MODULES_ROOT=$MODULES_ROOT "$here/mkinitramfs.sh" "$kver" "$initrd" "$here/init" >&2 ||
-			skip "cannot build the initramfs for $kver (see above)"
+		# built aside and renamed: guests started together (run-corpus.sh) each
+		# boot a whole file, never one another is still writing
+		MODULES_ROOT=$MODULES_ROOT "$here/mkinitramfs.sh" "$kver" "$initrd.$$.tmp" "$here/init" >&2 &&
+			mv -f "$initrd.$$.tmp" "$initrd" ||
+			{ rm -f "$initrd.$$.tmp"; skip "cannot build the initramfs for $kver (see above)"; }
 	fi
 fi
 
