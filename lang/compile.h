@@ -91,6 +91,16 @@ struct clause_obj {
 	int nsites;
 };
 
+/* Attach points over all its programs: what "Attaching N probes" counts. */
+static inline int clause_obj_nprobes(const struct clause_obj *c)
+{
+	int n = 0;
+
+	for (int i = 0; i < c->nprogs; i++)
+		n += c->progs[i].naps;
+	return n;
+}
+
 /* Parse a whole script. Returns NULL after reporting to d on a syntax error. */
 struct program *parse_program(const char *source, const char *filename, struct diag_sink *d);
 /* The same for a buffer of len bytes that may hold NUL bytes (a script file

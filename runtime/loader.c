@@ -322,10 +322,9 @@ static bool loader_helper_error(struct rt *rt, const struct clause_obj *c,
 	size_t len = 0, n;
 	char span[128];
 
+	/* x->helper is the bare name ("bpf_d_path"): the log's "#147" is cut off */
 	for (int i = 0; i < c->nsites && !site; i++)
-		if (!strcmp(c->sites[i].helper, x->helper) ||
-		    (!strncmp(c->sites[i].helper, x->helper, strlen(c->sites[i].helper)) &&
-		     x->helper[strlen(c->sites[i].helper)] == '#'))
+		if (!strcmp(c->sites[i].helper, x->helper))
 			site = &c->sites[i];
 	if (!site)
 		return false;

@@ -502,11 +502,7 @@ int rt_clause_trigger(struct rt *rt, struct rt_clause *c, enum probe_kind kind)
 
 int rt_clause_nprobes(const struct rt_clause *c)
 {
-	int i, n = 0;
-
-	for (i = 0; i < c->nprogs; i++)
-		n += c->progs[i].unit->naps;
-	return n;
+	return clause_obj_nprobes(c->obj);
 }
 
 void rt_clause_free(struct rt *rt, struct rt_clause *c)

@@ -229,10 +229,10 @@ int rt_signals_catch(struct rt *rt)
 
 	if (rt->sig_fd >= 0)
 		return 0;
-	run_stop_signals(&set);
 	/* Blocked for good: a signal arriving while we are busy waits in the fd. */
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+	if (rt_signals_hold())
 		return rt_fail(rt, -EINVAL, "signals: cannot block");
+	run_stop_signals(&set);
 	rt->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (rt->sig_fd < 0)
 		return rt_fail(rt, -errno, "signals: signalfd: %s", strerror(errno));
@@ -374,8 +374,7 @@ int rt_run_oneshot(struct rt *rt, struct clause_obj **objs, int n)
 	/* announced before loading, as bpftrace 0.17 does: a program the verifier
 	 * refuses is reported after this line */
 	for (i = 0; i < n; i++)
-		for (int j = 0; j < objs[i]->nprogs; j++)
-			nprobes += objs[i]->progs[j].naps;
+		nprobes += clause_obj_nprobes(objs[i]);
 	if (!rt->opts.quiet_attach && rt->o->ops->attached)
 		rt->o->ops->attached(rt->o, nprobes);
 	if (rt->o->ops->flush)

@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from waiting import wait_for  # noqa: E402
+
 SKIP = 77
 NOTIFY = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
 TRACEFS_EVENTS = ["/sys/kernel/tracing/uprobe_events", "/sys/kernel/tracing/kprobe_events",
@@ -482,16 +485,6 @@ def find_bpfdeck(pane_pid, timeout=10):
             except OSError:
                 pass
         time.sleep(0.05)
-    return None
-
-
-def wait_for(cond, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
     return None
 
 

@@ -32,6 +32,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from waiting import wait_for  # noqa: E402
+
 SKIP = 77
 COMM = "bpfdeck_load"
 PROG = 'tracepoint:syscalls:sys_enter_getppid /comm == "%s"/ { printf("ev\\n"); }' % COMM
@@ -55,16 +58,6 @@ class Skip(Exception):
 
 def log(msg):
     print(f"load: {msg}", flush=True)
-
-
-def wait_for(cond, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return None
 
 
 def rss_of(pid):
@@ -317,12 +310,9 @@ def run(args, tmp):
     hammers = []
     try:
         for c in consumers:
-            end = time.monotonic() + 60
-            while time.monotonic() < end and "__BPFTRACE_NOTIFY_PROBES_ATTACHED" not in \
-                    open(c.errf.name).read():
-                time.sleep(0.05)
-            if not c.attached.wait(max(end - time.monotonic(), 0)) or \
-                    "__BPFTRACE_NOTIFY_PROBES_ATTACHED" not in open(c.errf.name).read():
+            notified = wait_for(lambda: "__BPFTRACE_NOTIFY_PROBES_ATTACHED" in
+                                open(c.errf.name).read(), 60, 0.05)
+            if not notified or not c.attached.wait(60):
                 raise Fail(f"{c.name}: did not attach: " + c.stop())
         if shutil.which("tmux"):
             wb = Workbench(args.bpfdeck, tmp)
