@@ -22,6 +22,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -207,11 +208,18 @@ def run_case(case, bpfdeck, tmp, use_strace, timeout, env):
     if use_strace:
         argv = ["strace", "-f", "-qq", "-e", "trace=bpf,perf_event_open", "-o", slog] + argv
     t0 = time.monotonic()
+    # its own process group: on a timeout strace and bpfdeck go together (killing
+    # strace alone detaches a bpfdeck that keeps running, its programs loaded)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            start_new_session=True)
     try:
-        p = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=case.limit or timeout, env=env)
+        out, err = proc.communicate(stdin, timeout=case.limit or timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return [f"did not finish within {case.limit or timeout}s"], 0.0
+    p = subprocess.CompletedProcess(argv, proc.returncode, out, err)
     dt = time.monotonic() - t0
     problems = []
     if p.returncode < 0 or p.returncode >= 128:
