@@ -81,11 +81,19 @@ else
 fi
 echo "run-corpus: $mode; suites: $suites"
 
+# The corpus the test root's runtime/ links into: shared as well where the guest's
+# own tmpfs on /tmp, /run or /var/tmp would hide it (a CI clone with ../shared in /tmp).
+corpus_share=()
+first=$(ls "$root/runtime" 2>/dev/null | head -n 1)
+corpus=$([ -n "$first" ] && readlink -f "$root/runtime/$first")
+corpus=${corpus%/runtime/*}
+case "$corpus/" in /tmp/*|/run/*|/var/tmp/*) corpus_share=(-w "$corpus") ;; esac
+
 # Boots guests NAME... on the queue and waits for them. 77 when none could start.
 run_guests() {
 	local pids=() names=("$@") i rc skipped=0
 	for g in "${names[@]}"; do
-		"$here/run-vm.sh" --kernel "$kernel" --smp 2 --memory 2G --timeout "$guest_timeout" -w "$share" \
+		"$here/run-vm.sh" --kernel "$kernel" --smp 2 --memory 2G --timeout "$guest_timeout" -w "$share" "${corpus_share[@]}" \
 			-l "$out/console-$g.txt" -C "$root" -e "BPFDECK_GUEST=$g" \
 			-e "BPFDECK_BIN=$bpfdeck" -e "BPFDECK_ROOT=$root" -- \
 			"$here/guest-conformance.sh" "$out/queue" "$suites" \

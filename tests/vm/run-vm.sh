@@ -60,6 +60,17 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || [ "$print_kernel" = 1 ] || usage
 
+# The guest puts fresh tmpfs on /tmp, /run and /var/tmp, so a checkout there (a CI
+# clone in /tmp) would vanish from the shared root: share it too, before any
+# directory inside it (the guest mounts the list in order).
+src=$(cd "$here/../.." && pwd)
+case "$src/" in
+/tmp/*|/run/*|/var/tmp/*)
+	kept=()
+	for d in "${rw[@]}"; do [ "$d" = "$src" ] || kept+=("$d"); done
+	rw=("$src" "${kept[@]}") ;;
+esac
+
 qemu=$(command -v qemu-system-x86_64 || true)
 [ -n "$qemu" ] || skip "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
 if [ -z "$kernel" ]; then
