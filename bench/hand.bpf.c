@@ -87,6 +87,14 @@ int count(void *ctx)
 	return 0;
 }
 
+/* a tracepoint that is not a syscall's, the way a libbpf user opens it */
+SEC("tracepoint/sched/sched_switch")
+int sched_count(void *ctx)
+{
+	count_one();
+	return 0;
+}
+
 SEC("tracepoint/raw_syscalls/sys_enter")
 int comm_count(void *ctx)
 {

@@ -263,7 +263,7 @@ int main(int argc, char **argv)
 	int sfd, efd, target = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: hand begin|tp1|tp20|tpall|count|comm|comm64|hist|lat|printf|keys PID\n");
+		fprintf(stderr, "usage: hand begin|tp1|tp1sched|tp20|tpall|count|comm|comm64|hist|lat|printf|keys PID\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -271,6 +271,8 @@ int main(int argc, char **argv)
 		target = argc > 2 ? atoi(argv[2]) : 0;
 	if (!strcmp(mode, "begin"))
 		want[0] = "begin";
+	else if (!strcmp(mode, "tp1sched"))
+		want[0] = "sched_count";
 	else if (!strcmp(mode, "tp1") || !strcmp(mode, "tp20") || !strcmp(mode, "tpall") ||
 		 !strcmp(mode, "count"))
 		want[0] = "count";
@@ -409,8 +411,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "Lost %llu events\n", lost);
 		}
 	}
-	if (!strcmp(mode, "tp1") || !strcmp(mode, "tp20") || !strcmp(mode, "tpall") ||
-	    !strcmp(mode, "count"))
+	if (!strcmp(mode, "tp1") || !strcmp(mode, "tp1sched") || !strcmp(mode, "tp20") ||
+	    !strcmp(mode, "tpall") || !strcmp(mode, "count"))
 		print_count(obj, "cnt");
 	else if (!strcmp(mode, "comm"))
 		print_comm(obj);
