@@ -184,18 +184,23 @@ static bool feat_helper(enum bpf_prog_type type, enum bpf_attach_type eat, __u32
 	       !strstr(log, "cannot use helper ") && !strstr(log, "helper call is not allowed");
 }
 
-static struct btf *vmlinux_btf;
+struct btf *features_vmlinux_btf(void)
+{
+	static struct btf *btf;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		btf = features_has(FEAT_BTF) ? btf__load_vmlinux_btf() : NULL;
+	}
+	return btf;
+}
 
 static int btf_func_id(const char *name)
 {
-	if (!vmlinux_btf) {
-		if (!features_has(FEAT_BTF))
-			return -ENOENT;
-		vmlinux_btf = btf__load_vmlinux_btf();
-		if (!vmlinux_btf)
-			return -errno;
-	}
-	return btf__find_by_name_kind(vmlinux_btf, name, BTF_KIND_FUNC);
+	struct btf *btf = features_vmlinux_btf();
+
+	return btf ? btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -ENOENT;
 }
 
 /* An fentry target that nothing calls outside BPF selftests, so attaching

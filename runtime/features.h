@@ -68,6 +68,11 @@ const char *features_why_not(enum feature f);
  * names name: bpfdeck then acts as on a kernel without it, to test fallbacks. */
 bool features_env_disabled(const char *name);
 
+/* The kernel's own BTF (/sys/kernel/btf/vmlinux), loaded on first use and kept
+ * for the process; NULL without it. Not thread-safe, as features_has(). */
+struct btf;
+struct btf *features_vmlinux_btf(void);
+
 /* The verifier's instruction limit, or -1 when it cannot be learnt. */
 int features_insn_limit(void);
 

@@ -418,9 +418,10 @@ static int loader_prepare(struct rt *rt, const struct prog_unit *u, struct prog_
 /* Syscall tracepoints as a raw tracepoint program behind a filter (sysraw.c) when
  * the program allows it and the kernel takes it; -1: load it as compiled. */
 static int loader_load_sysraw(struct rt *rt, const struct prog_unit *u, const struct bpf_insn *insns,
-			      size_t n, struct rt_prog *p)
+			      size_t n, struct rt_prog *progs, int i)
 {
-	int dir = sysraw_plan(rt, u, insns, n), map, fd;
+	int dir = sysraw_plan(rt, progs, i, u, insns, n), map, fd;
+	struct rt_prog *p = &progs[i];
 	char name[BPF_OBJ_NAME_LEN];
 	struct bpf_insn *v;
 	size_t nv;
@@ -445,6 +446,30 @@ static int loader_load_sysraw(struct rt *rt, const struct prog_unit *u, const st
 	return -1;
 }
 
+/* Other tracepoints as a raw tracepoint program, the instructions unchanged
+ * (tpraw.c), when the program allows it and the kernel takes it; -1: load it as
+ * compiled. The raw type has its own helper set: a refusal is no error here. */
+static int loader_load_tpraw(struct rt *rt, const struct prog_unit *u, const struct bpf_insn *insns,
+			     size_t n, const struct btf *btf, const struct bpf_func_info *fi,
+			     size_t nfi, struct rt_prog *progs, int i)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_btf_fd = btf ? btf__fd(btf) : 0,
+		    .func_info = fi, .func_info_cnt = (__u32)nfi,
+		    .func_info_rec_size = fi ? sizeof(*fi) : 0);
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+
+	progs[i].tp_raw = false;
+	if (!tpraw_plan(rt, progs, i, u, insns, n))
+		return -1;
+	loader_obj_name(name, u->aps[0].full ? u->aps[0].full : u->name);
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, name, "GPL", insns, n, &opts);
+	if (fd < 0)
+		return -1;
+	progs[i].tp_raw = true;
+	return fd;
+}
+
 int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *progs,
 		       char **verifier_log)
 {
@@ -463,6 +488,7 @@ int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *prog
 		progs[i].fd = -1;
 		progs[i].li.attach_btf_obj_fd = -1;
 		progs[i].sys_raw = SYSRAW_NONE;
+		progs[i].tp_raw = false;
 	}
 	err = loader_elf_open(rt, c, &le);
 	if (err)
@@ -505,7 +531,9 @@ int loader_load_clause(struct rt *rt, struct clause_obj *c, struct rt_prog *prog
 		if (err)
 			goto cleanup;
 		/* sysraw puts code in front, which func_info would not follow */
-		fd = btf ? -1 : loader_load_sysraw(rt, &c->progs[i], insns, n, &progs[i]);
+		fd = btf ? -1 : loader_load_sysraw(rt, &c->progs[i], insns, n, progs, i);
+		if (fd < 0)
+			fd = loader_load_tpraw(rt, &c->progs[i], insns, n, btf, fi, nfi, progs, i);
 		if (fd < 0)
 			fd = loader_load_prog(rt, c, &c->progs[i], insns, n, &progs[i].li,
 					      btf, fi, nfi, verifier_log);

@@ -315,11 +315,17 @@ int rt_prog_attach(struct rt *rt, const struct rt_prog *p, const struct attach_p
 	};
 	int err;
 
-	if (p->sys_raw) {
-		/* one raw tracepoint link serves every attach point of the program */
-		if (ap != &p->unit->aps[0])
+	if (p->sys_raw || p->tp_raw) {
+		/* sysraw: one raw tracepoint link serves every attach point of the program */
+		if (p->sys_raw && ap != &p->unit->aps[0])
 			return 0;
-		err = sysraw_attach(p->sys_raw, p->fd);
+		err = p->sys_raw ? sysraw_attach(p->sys_raw, p->fd) : tpraw_attach(ap, p->fd);
+		/* a wildcard's match that will not attach is skipped, as below */
+		if (err < 0 && p->tp_raw && ap->wildcard && err != -ENOMEM && err != -EMFILE &&
+		    err != -ENFILE) {
+			rt_msg(rt, MSG_WARNING, "%s: %s, skipping.", ap->full, strerror(-err));
+			return 0;
+		}
 		if (err < 0)
 			return rt_fail(rt, err, "Error attaching probe: %s: %s", ap->full,
 				       strerror(-err));

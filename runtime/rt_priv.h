@@ -16,6 +16,7 @@ struct rt_prog {
 	int fd;
 	struct prog_load_info li;       /* how it was loaded (probe_ops.prepare) */
 	int sys_raw;                    /* SYSRAW_*: syscall tracepoints on one raw tp link */
+	bool tp_raw;                    /* tracepoints on raw tp links, one per attach point */
 };
 
 struct rt_clause {
@@ -70,6 +71,7 @@ struct rt {
 	char *log_buf;                  /* verifier log */
 	size_t log_buf_len;
 	bool sysraw_off;                /* load syscall tracepoints as perf events only */
+	bool tpraw_off;                 /* load other tracepoints as perf events only */
 	char err[512];
 	bool err_located;               /* err is a whole "FILE:L:C: ERROR: ..." diagnostic */
 };
@@ -96,8 +98,8 @@ struct bpf_insn;
 enum { SYSRAW_NONE, SYSRAW_ENTER, SYSRAW_EXIT };
 /* How unit u (its relocated instructions) can load: SYSRAW_NONE (as compiled),
  * or behind a syscall filter on the raw sys_enter/sys_exit tracepoint. */
-int sysraw_plan(const struct rt *rt, const struct prog_unit *u, const struct bpf_insn *insns,
-		size_t n);
+int sysraw_plan(const struct rt *rt, const struct rt_prog *cur, int ncur,
+		const struct prog_unit *u, const struct bpf_insn *insns, size_t n);
 /* u's filter prologue + insns into *out (malloc'd); btf: the prologue reads the
  * task through its BTF type (needs kernel BTF). Returns the filter map's fd, to
  * close once the program is loaded, or -errno. */
@@ -107,6 +109,23 @@ int sysraw_build(const struct prog_unit *u, int dir, bool btf, const struct bpf_
 int sysraw_attach(int dir, int prog_fd);
 /* Would raw and perf-event programs share a syscall tracepoint among cs[]? */
 bool sysraw_mixed(struct rt_clause **cs, int n);
+/* Does the program never read its context (r1 at entry)? Conservative: no when
+ * unsure. Such a program runs the same as a raw tracepoint program. */
+bool sysraw_ctx_unused(const struct bpf_insn *insns, size_t n);
+
+/* tpraw.c: other tracepoints CAT:NAME as raw tracepoint NAME links, the program
+ * unchanged. Whether unit u (relocated insns) loads that way; cur[0..ncur) are
+ * the programs of its clause loaded before it. */
+bool tpraw_plan(const struct rt *rt, const struct rt_prog *cur, int ncur,
+		const struct prog_unit *u, const struct bpf_insn *insns, size_t n);
+/* Does a loaded perf-event program (of rt's clauses or cur[]) run on kernel
+ * tracepoint tp ("sched_switch"; "sys_enter" for syscalls:sys_enter_*)? A raw
+ * link added now would run after it and after perf programs added later. */
+bool tpraw_perf_loaded(const struct rt *rt, const struct rt_prog *cur, int ncur, const char *tp);
+/* The raw tracepoint link of attach point ap of a program loaded that way, or -errno. */
+int tpraw_attach(const struct attach_point *ap, int prog_fd);
+/* Would a raw tracepoint program and a perf-event one share a tracepoint among cs[]? */
+bool tpraw_mixed(struct rt_clause **cs, int n);
 
 /* events.c: the ring buffer callback (ctx is the rt). */
 int events_dispatch(void *ctx, void *data, size_t size);

@@ -259,7 +259,7 @@ static void run_watch_target(struct rt *rt)
 
 static int run_load(struct rt *rt, struct clause_obj **objs, struct rt_clause **cs, int n)
 {
-	bool rejected = false;
+	bool rejected = false, sys, tp;
 	char *log = NULL;
 	int i, err = 0;
 
@@ -273,9 +273,11 @@ static int run_load(struct rt *rt, struct clause_obj **objs, struct rt_clause **
 		free(log);
 		log = NULL;
 	}
-	if (!err && sysraw_mixed(cs, n)) {
-		/* keep script order on a shared syscall tracepoint: perf events for all */
-		rt->sysraw_off = true;
+	/* keep script order on a shared tracepoint: perf events for all its programs
+	 * (each round turns one more kind off, so this ends) */
+	while (!err && (sys = sysraw_mixed(cs, n)) | (tp = tpraw_mixed(cs, n))) {
+		rt->sysraw_off |= sys;
+		rt->tpraw_off |= tp;
 		for (i = 0; i < n && !err; i++) {
 			rt_clause_free(rt, cs[i]);
 			cs[i] = NULL;

@@ -217,7 +217,7 @@ static bool sysraw_noarg_helper(int id)
 
 /* Does the program never read its context (r1 at entry)? Followed until r1 is
  * overwritten or clobbered by a call; a branch or anything unclear first: no. */
-static bool sysraw_ctx_unused(const struct bpf_insn *in, size_t n)
+bool sysraw_ctx_unused(const struct bpf_insn *in, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct bpf_insn *x = &in[i];
@@ -273,8 +273,8 @@ static bool sysraw_ctx_unused(const struct bpf_insn *in, size_t n)
 	return false;
 }
 
-int sysraw_plan(const struct rt *rt, const struct prog_unit *u, const struct bpf_insn *insns,
-		size_t n)
+int sysraw_plan(const struct rt *rt, const struct rt_prog *cur, int ncur,
+		const struct prog_unit *u, const struct bpf_insn *insns, size_t n)
 {
 	int dir = 0, d;
 
@@ -288,6 +288,9 @@ int sysraw_plan(const struct rt *rt, const struct prog_unit *u, const struct bpf
 			return 0;
 		dir = d;
 	}
+	/* a perf program already loaded on it would run ahead of later ones (tpraw.c) */
+	if (tpraw_perf_loaded(rt, cur, ncur, dir == SYSRAW_ENTER ? "sys_enter" : "sys_exit"))
+		return 0;
 	return sysraw_ctx_unused(insns, n) ? dir : 0;
 }
 
@@ -396,6 +399,9 @@ bool sysraw_mixed(struct rt_clause **cs, int n)
 				raw[p->sys_raw] = true;
 				continue;
 			}
+			/* raw_syscalls on raw links: tpraw_mixed weighs those */
+			if (p->tp_raw)
+				continue;
 			for (int k = 0; k < p->unit->naps; k++) {
 				const struct attach_point *ap = &p->unit->aps[k];
 
