@@ -26,7 +26,6 @@ extern char **environ;
 #define EVENTS_BUDGET 4096
 /* Returned by the callback to make ring_buffer__consume stop early. */
 #define EVENTS_YIELD (-ECANCELED)
-#define FMT_BUF_MIN 4096
 #define TIME_BUF 64             /* bpftrace's strftime buffer: longer is an error */
 #define CAT_BYTES_DEFAULT 10240
 #define LOST_MAP_NAME "__lost_events"
@@ -50,27 +49,23 @@ static const struct map_decl *events_map(struct rt *rt, uint32_t id, int *fd)
 	return rt->s->maps[id];
 }
 
-/* format_printf into rt->fmt_buf, which grows to what the record needs. */
+/* A record's text into rt->fmt_sb, reused from record to record so a printf
+ * stream formats without allocating or copying. Its length, or -errno. */
 static int events_format(struct rt *rt, const struct fmt_decl *fmt, const void *payload,
 			 size_t plen)
 {
-	size_t len = rt->fmt_buf_len ? rt->fmt_buf_len : FMT_BUF_MIN;
-	char *buf;
-	int n;
+	int err;
 
-	for (;;) {
-		if (len > rt->fmt_buf_len) {
-			buf = realloc(rt->fmt_buf, len);
-			if (!buf)
-				return -ENOMEM;
-			rt->fmt_buf = buf;
-			rt->fmt_buf_len = len;
-		}
-		n = format_printf(rt->o, fmt, payload, plen, rt->fmt_buf, len);
-		if (n < 0 || (size_t)n < len)
-			return n;
-		len = (size_t)n + 1;    /* like snprintf: n is the full length */
-	}
+	sbuf_reset(&rt->fmt_sb);
+	err = format_printf_sb(rt->o, fmt, payload, plen, &rt->fmt_sb);
+	if (!err && rt->fmt_sb.oom)
+		err = -ENOMEM;
+	if (err)
+		return err;
+	/* later uses take it as a C string */
+	if (!rt->fmt_sb.buf)
+		sbuf_put(&rt->fmt_sb, "", 0);
+	return rt->fmt_sb.len > INT32_MAX ? -EOVERFLOW : (int)rt->fmt_sb.len;
 }
 
 /* system(): the command's stdout is the output. posix_spawn, not popen, so the
@@ -284,16 +279,16 @@ static void events_text(struct rt *rt, uint32_t kind, const struct fmt_decl *fmt
 	}
 	switch (kind) {
 	case EV_PRINTF:
-		rt->o->ops->text(rt->o, TEXT_PRINTF, rt->fmt_buf, n);
+		rt->o->ops->text(rt->o, TEXT_PRINTF, rt->fmt_sb.buf, n);
 		break;
 	case EV_SYSTEM:
 		if (!rt->s->cfg.unsafe)
 			rt_msg(rt, MSG_ERROR, "system() not allowed in safe mode");
 		else
-			events_system(rt, rt->fmt_buf);
+			events_system(rt, rt->fmt_sb.buf);
 		break;
 	case EV_CAT:
-		events_cat(rt, rt->fmt_buf);
+		events_cat(rt, rt->fmt_sb.buf);
 		break;
 	}
 }
@@ -438,9 +433,22 @@ uint64_t rt_lost_events(struct rt *rt)
 	return n;
 }
 
+/* The programs count lost records in a per-CPU map, and reading it is a system
+ * call: a busy stream (a wake-up every few dozen records) looks at most this
+ * often; the run's end reads the rest. */
+#define LOST_CHECK_NS 100000000ull
+
 static void events_report_lost(struct rt *rt)
 {
-	uint64_t n = rt_lost_events(rt);
+	struct timespec ts;
+	uint64_t now, n;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (rt->lost_checked && now - rt->lost_checked < LOST_CHECK_NS)
+		return;
+	rt->lost_checked = now;
+	n = rt_lost_events(rt);
 
 	if (n && rt->o->ops->lost_events)
 		rt->o->ops->lost_events(rt->o, n);

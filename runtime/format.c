@@ -987,6 +987,13 @@ static const struct fmt_plan *plan_of(const struct fmt_decl *fmt)
 }
 
 /* conv_int for a conversion without flags, width or precision. */
+static const char digit_pairs[] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 static void conv_int_plain(struct sbuf *sb, enum len_mod len, char conv, uint64_t slot)
 {
 	char buf[24], *e = buf + sizeof(buf), *p = e;
@@ -999,14 +1006,31 @@ static void conv_int_plain(struct sbuf *sb, enum len_mod len, char conv, uint64_
 		neg = sv < 0;
 		v = neg ? -(uint64_t)sv : (uint64_t)sv;
 	}
-	do {
-		*--p = conv == 'x' ? "0123456789abcdef"[v & 15] : (char)('0' + v % 10);
-		v = conv == 'x' ? v >> 4 : v / 10;
-	} while (v);
+	if (conv == 'x') {
+		do {
+			*--p = "0123456789abcdef"[v & 15];
+			v >>= 4;
+		} while (v);
+	} else {
+		/* two digits a division: a printf stream is mostly nsecs and pids */
+		while (v >= 100) {
+			p -= 2;
+			memcpy(p, digit_pairs + 2 * (v % 100), 2);
+			v /= 100;
+		}
+		if (v >= 10) {
+			p -= 2;
+			memcpy(p, digit_pairs + 2 * v, 2);
+		} else {
+			*--p = (char)('0' + v);
+		}
+	}
 	if (neg)
 		*--p = '-';
 	sbuf_put(sb, p, e - p);
 }
+
+#define FMT_STACK_TOKENS 16
 
 int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *payload,
 		     size_t payload_len, struct sbuf *sb)
@@ -1015,8 +1039,8 @@ int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *p
 	const struct type *args = fmt ? fmt->args : NULL;
 	unsigned nargs = args && args->kind == TY_TUPLE ? args->nfields : 0;
 	const uint8_t *pl = payload;
-	size_t *ends = NULL, prev = 0, tlen;
-	enum len_mod *mods = NULL;
+	size_t *ends = NULL, prev = 0, tlen, ends_stack[FMT_STACK_TOKENS];
+	enum len_mod *mods = NULL, mods_stack[FMT_STACK_TOKENS];
 	struct sbuf piece, out, str;
 	unsigned ntok, nparts, i;
 	const char *text;
@@ -1039,11 +1063,19 @@ int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *p
 	}
 	plan = plan_of(fmt);
 	ntok = plan ? plan->ntok : tokens_find(text, NULL, NULL, 0);
-	ends = calloc(ntok + 1, sizeof(*ends));
-	mods = calloc(ntok + 1, sizeof(*mods));
-	if (!ends || !mods) {
-		err = -ENOMEM;
-		goto out;
+	/* on the stack for the usual few conversions: this runs once per printf record */
+	if (ntok + 1 <= FMT_STACK_TOKENS) {
+		ends = ends_stack;
+		mods = mods_stack;
+		memset(ends, 0, (ntok + 1) * sizeof(*ends));
+		memset(mods, 0, (ntok + 1) * sizeof(*mods));
+	} else {
+		ends = calloc(ntok + 1, sizeof(*ends));
+		mods = calloc(ntok + 1, sizeof(*mods));
+		if (!ends || !mods) {
+			err = -ENOMEM;
+			goto out;
+		}
 	}
 	if (plan) {
 		memcpy(ends, plan->ends, ntok * sizeof(*ends));
@@ -1105,8 +1137,10 @@ int format_printf_sb(struct output *o, const struct fmt_decl *fmt, const void *p
 	sbuf_free(&out);
 	sbuf_free(&str);
 out:
-	free(ends);
-	free(mods);
+	if (ends != ends_stack)
+		free(ends);
+	if (mods != mods_stack)
+		free(mods);
 	return err;
 }
 

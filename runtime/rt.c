@@ -565,7 +565,7 @@ void rt_free(struct rt *rt)
 	if (rt->child_err_fd >= 0)
 		close(rt->child_err_fd);
 	free(rt->cpus);
-	free(rt->fmt_buf);
+	sbuf_free(&rt->fmt_sb);
 	free(rt->log_buf);
 	free(rt);
 }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include "attach.h"
+#include "output_priv.h"
 #include "rt.h"
 
 struct ring_buffer;
@@ -66,8 +67,8 @@ struct rt {
 	int ncpus_possible;
 
 	uint64_t lost_seen;
-	char *fmt_buf;                  /* format_printf output */
-	size_t fmt_buf_len;
+	uint64_t lost_checked;           /* CLOCK_MONOTONIC ns of the last look at the lost count */
+	struct sbuf fmt_sb;             /* a record's text, kept: printf formats without malloc */
 	char *log_buf;                  /* verifier log */
 	size_t log_buf_len;
 	bool sysraw_off;                /* load syscall tracepoints as perf events only */
