@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOCK = "bpfdeck-bench"
 TIMING = re.compile(r"last clause add: ([\d.]+) ms \(compile ([\d.]+), load ([\d.]+), attach ([\d.]+)\); "
                     r"last map poll: ([\d.]+) ms for (\d+) keys; last map pane redraw: ([\d.]+) ms "
-                    r"\(max ([\d.]+)\)")
+                    r"\(max ([\d.]+), CPU ([\d.]+)\)")
 
 
 def tmux(*args, check=True):
@@ -123,6 +123,7 @@ def one_round(a, res):
     res.setdefault("poll10k_keys", []).append(t[5])
     res.setdefault("redraw_ms", []).append(t[6])
     res.setdefault("redraw_max_ms", []).append(t[7])
+    res.setdefault("redraw_max_cpu_ms", []).append(t[8])
 
     # idle: nothing new happens, maps are polled, panes stay as they are
     c0, w0 = cpu_ns(pid), time.monotonic()

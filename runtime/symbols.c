@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,8 @@ struct symbolizer {
 	struct ksym *ksyms;
 	size_t nksyms;
 	bool ksyms_loaded;
+	bool kthread_on;        /* kthread is loading them: join before any use */
+	pthread_t kthread;
 	char *names;            /* one block for every ksym name */
 	/* user */
 	bool no_user;
@@ -161,6 +165,8 @@ void symbolizer_free(struct symbolizer *s)
 		symtab_free(t);
 	}
 	maptrack_free(s->track);
+	if (s->kthread_on)
+		pthread_join(s->kthread, NULL);
 	free(s->ksyms);
 	free(s->names);
 	free(s);
@@ -194,17 +200,26 @@ static int ksyms_load(struct symbolizer *s)
 	FILE *f;
 	int err = 0;
 
-	s->ksyms_loaded = true;
 	f = fopen("/proc/kallsyms", "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
 		size_t nl;
 
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || !addr)
+		/* "ADDR T NAME[\t[MODULE]]": by hand, sscanf doubled the load time */
+		addr = strtoull(line, &p, 16);
+		if (p == line || *p != ' ' || !p[1] || p[2] != ' ' || !addr)
 			continue;
+		type = p[1];
 		if (strchr("bBdDrR", type))
 			continue;
+		p += 3;
+		end = p + strcspn(p, " \t\n");
+		if (end == p || end - p >= (ptrdiff_t)sizeof(name))
+			continue;
+		memcpy(name, p, (size_t)(end - p));
+		name[end - p] = '\0';
 		if (s->nksyms == cap) {
 			struct ksym *k;
 
@@ -245,14 +260,44 @@ out:
 	return err;
 }
 
+static void *ksyms_thread(void *arg)
+{
+	ksyms_load(arg);
+	return NULL;
+}
+
+void symbols_prefetch_kernel(struct symbolizer *s)
+{
+	if (!s || s->ksyms_loaded)
+		return;
+	s->ksyms_loaded = true;
+	s->kthread_on = !pthread_create(&s->kthread, NULL, ksyms_thread, s);
+	if (!s->kthread_on)
+		s->ksyms_loaded = false;
+}
+
+/* Kernel symbols loaded, here or by the prefetch thread. */
+static void ksyms_ready(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	if (s->kthread_on) {
+		pthread_join(s->kthread, NULL);
+		s->kthread_on = false;
+	}
+	if (!s->ksyms_loaded) {
+		s->ksyms_loaded = true;
+		ksyms_load(s);
+	}
+}
+
 int symbols_resolve_kernel(struct symbolizer *s, uint64_t addr, struct sym_frame *out)
 {
 	size_t lo = 0, hi;
 
 	memset(out, 0, sizeof(*out));
 	out->addr = addr;
-	if (s && !s->ksyms_loaded)
-		ksyms_load(s);
+	ksyms_ready(s);
 	if (!s || !s->nksyms || addr < s->ksyms[0].addr)
 		return -ENOENT;
 	hi = s->nksyms;
@@ -905,6 +950,10 @@ void symbols_get_stats(struct symbolizer *s, struct symbols_stats *out)
 			for (int j = 0; j < p->maps.n; j++)
 				out->bytes += p->maps.v[j].path ? strlen(p->maps.v[j].path) + 1 : 0;
 		}
+	if (s->kthread_on) {
+		pthread_join(s->kthread, NULL);
+		s->kthread_on = false;
+	}
 	out->kernel_loaded = s->ksyms_loaded;
 	out->kernel_symbols = s->nksyms;
 	if (s->nksyms)

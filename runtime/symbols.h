@@ -30,6 +30,10 @@ struct sym_frame {
 				 * "[perf-PID.map]"; kernel: "[kernel]"; NULL when unknown */
 };
 
+/* Starts loading kernel symbols in a thread (reading /proc/kallsyms takes 30-70
+ * ms), for a caller that will want them soon: the workbench when a kstack pane
+ * appears, so its first draw does not wait for it. */
+void symbols_prefetch_kernel(struct symbolizer *s);
 /* Kernel address -> symbol. 0, or -ENOENT (out->name NULL, addr kept). */
 int symbols_resolve_kernel(struct symbolizer *s, uint64_t addr, struct sym_frame *out);
 /* User address of process pid -> symbol. 0, or -ENOENT (out->name NULL). */

@@ -411,9 +411,10 @@ static int c_timing(struct cmd_host *h, int argc, char **argv)
 	for (int i = 0; i < wb->nmaps; i++)
 		keys += wb->maps[i]->cur ? wb->maps[i]->cur->n : 0;
 	wb_msg(wb, OL_CMD, "last clause add: %.1f ms (compile %.1f, load %.1f, attach %.1f); "
-	       "last map poll: %.1f ms for %zu keys; last map pane redraw: %.1f ms (max %.1f)", wb->t_add,
+	       "last map poll: %.1f ms for %zu keys; last map pane redraw: %.1f ms (max %.1f, CPU %.1f)",
+	       wb->t_add,
 	       wb->t_compile, wb->t_load, wb->t_attach, wb->t_poll, keys, wb->t_draw,
-	       wb->t_draw_max);
+	       wb->t_draw_max, wb->t_draw_max_cpu);
 	return 0;
 }
 

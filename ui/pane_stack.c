@@ -41,6 +41,7 @@ struct stack_priv {
 	int norder;
 	struct srow *rows;
 	int n, cap;
+	bool prefetched;        /* kernel symbols asked for ahead of the first stack */
 };
 
 static int body_rows(struct pane *p)
@@ -247,6 +248,18 @@ static void stack_draw(struct pane *p)
 	int rows = body_rows(p);
 	double max = 0;
 
+	if (!s->prefetched) {
+		const struct type *k = p->map->decl->key;
+		bool kernel = k->kind == TY_KSTACK;
+
+		for (unsigned i = 0; k->kind == TY_TUPLE && i < k->nfields; i++)
+			kernel |= k->fields[i].type->kind == TY_KSTACK;
+		/* the pane shows "no stacks yet" for a poll or more: time enough to
+		 * read /proc/kallsyms aside instead of in the first real draw */
+		if (kernel)
+			symbols_prefetch_kernel(screen_wb(p->scr)->o->syms);
+		s->prefetched = true;
+	}
 	s->snap = snap;
 	s->gen = p->map->gen + p->map->dgen;
 	s->delta = p->conf && p->conf->delta;

@@ -482,7 +482,7 @@ static void draw_help(struct screen *scr)
 
 void screen_draw(struct screen *scr)
 {
-	double t0 = wb_now_ms(), tmaps = 0;
+	double t0 = wb_now_ms(), tmaps = 0, cmaps = 0;
 	bool any = false;
 
 	screen_sync(scr);
@@ -509,12 +509,14 @@ void screen_draw(struct screen *scr)
 		werase(p->win);
 		/* the body first: titles count what drawing found */
 		{
-			double tp = wb_now_ms();
+			double tp = wb_now_ms(), cp = wb_cpu_ms();
 
 			if (!p->collapsed)
 				p->ops->draw(p);
-			if (p->map || !strcmp(p->name, "scalars"))
+			if (p->map || !strcmp(p->name, "scalars")) {
 				tmaps += wb_now_ms() - tp;
+				cmaps += wb_cpu_ms() - cp;
+			}
 		}
 		draw_title(scr, p);
 		wnoutrefresh(p->win);
@@ -537,6 +539,9 @@ void screen_draw(struct screen *scr)
 			screen_wb(scr)->t_draw = tmaps;
 			if (tmaps > screen_wb(scr)->t_draw_max)
 				screen_wb(scr)->t_draw_max = tmaps;
+			/* wall time counts preemption too: the CPU the slowest one took */
+			if (cmaps > screen_wb(scr)->t_draw_max_cpu)
+				screen_wb(scr)->t_draw_max_cpu = cmaps;
 		}
 	}
 }

@@ -27,6 +27,14 @@ double wb_now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+double wb_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 void wb_msg(struct workbench *wb, enum ol_kind kind, const char *fmt, ...)
 {
 	va_list ap;

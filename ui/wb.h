@@ -87,6 +87,7 @@ struct workbench {
 	/* timings in ms, for :timing and the README's numbers */
 	double t_add, t_compile, t_load, t_attach, t_poll;
 	double t_draw, t_draw_max;      /* set by the screen: redraw of changed panes */
+	double t_draw_max_cpu;          /* the most CPU time one redraw of map panes took */
 	bool stop;                      /* a signal asked to quit */
 	struct poller *poller;          /* reads keyed maps off the main thread */
 };
@@ -162,6 +163,8 @@ const char *wb_needs_newer(const struct wb_clause *c, char *buf, size_t len);
 int wb_write_atomic(const char *path, const char *data, size_t len);
 
 double wb_now_ms(void);
+/* CPU time this thread has used, in ms. */
+double wb_cpu_ms(void);
 void wb_msg(struct workbench *wb, enum ol_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
