@@ -166,9 +166,9 @@ static int load_btf_funcs(struct kfunc_list *l)
 	DIR *d;
 	int err;
 
-	vmlinux = btf__load_vmlinux_btf();
+	vmlinux = features_vmlinux_btf();
 	if (!vmlinux)
-		return -errno ? -errno : -ENOENT;
+		return -ENOENT;
 	err = btf_add_funcs(l, vmlinux, NULL, 1);
 	d = opendir("/sys/kernel/btf");
 	while (!err && d && (de = readdir(d))) {
@@ -183,7 +183,6 @@ static int load_btf_funcs(struct kfunc_list *l)
 	}
 	if (d)
 		closedir(d);
-	btf__free(vmlinux);
 	return err;
 }
 

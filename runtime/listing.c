@@ -211,7 +211,6 @@ static void lrun_free(struct lrun *r)
 		free(r->aps[i].func);
 	}
 	free(r->aps);
-	btf__free(r->btf);
 }
 
 /* ---- lexing the pattern like bpftrace's attach point grammar ---- */
@@ -912,8 +911,9 @@ static int list_kfuncs(struct lrun *r, const struct lap *a)
 		r->warned_kfunc = true;
 		return 0;
 	}
-	if (!r->btf && !(r->btf = btf__load_vmlinux_btf()))
-		return -errno;
+	/* shared with the kfunc list and probes: parsed once a run */
+	if (!r->btf && !(r->btf = features_vmlinux_btf()))
+		return -ENOENT;
 	n = btf__type_cnt(r->btf);
 	for (__u32 id = 1; id < n; id++) {
 		t = btf__type_by_id(r->btf, id);

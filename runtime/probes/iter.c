@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "../attach.h"
+#include "../features.h"
 
 static int iter_prepare(const struct prog_unit *u, struct prog_load_info *li, char *err,
 			size_t errlen)
@@ -24,7 +25,7 @@ static int iter_prepare(const struct prog_unit *u, struct prog_load_info *li, ch
 			 ap && ap->func ? ap->func : "");
 		return -ENOENT;
 	}
-	btf = btf__load_vmlinux_btf();
+	btf = features_vmlinux_btf();
 	if (!btf) {
 		snprintf(err, errlen, "this kernel has no BTF, which iterators need");
 		return -ENOENT;
@@ -32,7 +33,6 @@ static int iter_prepare(const struct prog_unit *u, struct prog_load_info *li, ch
 	/* The kernel declares each iterator target as a function bpf_iter_<name>. */
 	snprintf(name, sizeof(name), "bpf_iter_%s", ap->func);
 	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
-	btf__free(btf);
 	if (id <= 0) {
 		snprintf(err, errlen, "this kernel has no %s iterator (Linux 5.8 or later)", ap->func);
 		return -ENOENT;

@@ -12,26 +12,13 @@
 #include <bpf/libbpf.h>
 #include "../attach.h"
 #include "../fallback.h"
-
-static struct btf *vmlinux_btf(void)
-{
-	static struct btf *btf;
-	static bool tried;
-
-	if (!tried) {
-		tried = true;
-		btf = btf__load_vmlinux_btf();
-		if (!btf)
-			btf = NULL;
-	}
-	return btf;
-}
+#include "../features.h"
 
 /* The kernel's BTF object of module mod (or, with mod NULL, of the first module
  * whose BTF has func): fd, and func's id in it. -ENOENT if none has it. */
 static int module_btf_find(const char *mod, const char *func, int *fd_out, int *id_out)
 {
-	struct btf *base = vmlinux_btf(), *btf;
+	struct btf *base = features_vmlinux_btf(), *btf;
 	struct bpf_btf_info info;
 	char name[64];
 	__u32 id = 0, len;
@@ -71,7 +58,7 @@ static int kfunc_prepare_common(const struct prog_unit *u, struct prog_load_info
 {
 	const struct attach_point *ap = u->naps ? &u->aps[0] : NULL;
 	const char *mod;
-	struct btf *btf = vmlinux_btf();
+	struct btf *btf = features_vmlinux_btf();
 	int id = -ENOENT, fd = -1;
 
 	if (!ap || !ap->func) {
