@@ -4,7 +4,6 @@
  * millisecond. A program that never reads its context runs the same either way:
  * TP_CONDITION is checked before any probe of the tracepoint runs, and a raw
  * tracepoint NAME is the event CAT:NAME itself, so no filter is needed. */
-#define _GNU_SOURCE  /* getdelim */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,25 +106,15 @@ static bool tpraw_dynamic(const char *cat, const char *name)
 	size_t wlen, nlen = strlen(name);
 
 	if (!read) {
-		char path[512];
-		FILE *f;
-
 		read = true;
-		f = tracefs_path(path, sizeof(path), "dynamic_events") ? NULL : fopen(path, "re");
-		if (f) {
-			size_t cap = 0;
-
-			if (getdelim(&text, &cap, '\0', f) < 0) {
-				free(text);
-				text = NULL;
-			}
-			fclose(f);
-		}
+		if (tracefs_read("dynamic_events", &text))
+			text = NULL;
 	}
 	wlen = (size_t)snprintf(want, sizeof(want), "%s/%s", cat, name);
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+	for (const char *l = text, *nl; l && *l; l = nl ? nl + 1 : "") {
 		const char *ev = strchr(l, ':'), *end;
 
+		nl = strchr(l, '\n');
 		if (!ev)
 			break;
 		ev++;

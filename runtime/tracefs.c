@@ -104,13 +104,17 @@ int tracefs_path(char *buf, size_t len, const char *rel)
 }
 
 /* tracefs files report st_size 0, so read until EOF. */
-static int tracefs_read_file(const char *path, char **out)
+int tracefs_read(const char *rel, char **out)
 {
+	char path[PATH_MAX];
 	size_t cap = 4096, len = 0;
 	char *buf = NULL, *tmp;
 	ssize_t n;
-	int fd, err = 0;
+	int fd, err;
 
+	err = tracefs_path(path, sizeof(path), rel);
+	if (err)
+		return err;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -151,16 +155,13 @@ out:
 
 int tracefs_tp_id(const char *cat, const char *ev)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
+	char rel[PATH_MAX];
 	char *text = NULL;
 	long id;
 	int err;
 
 	snprintf(rel, sizeof(rel), "events/%s/%s/id", cat, ev);
-	err = tracefs_path(path, sizeof(path), rel);
-	if (err)
-		return err;
-	err = tracefs_read_file(path, &text);
+	err = tracefs_read(rel, &text);
 	if (err)
 		return err;
 	id = strtol(text, NULL, 10);
@@ -287,16 +288,13 @@ out:
 
 static int tracefs_tp_format(const char *category, const char *event, struct tp_format *out)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
+	char rel[PATH_MAX];
 	char *text = NULL;
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(rel, sizeof(rel), "events/%s/%s/format", category, event);
-	err = tracefs_path(path, sizeof(path), rel);
-	if (err)
-		return err;
-	err = tracefs_read_file(path, &text);
+	err = tracefs_read(rel, &text);
 	if (err)
 		return err;
 	err = tracefs_parse_format(text, out);
@@ -397,14 +395,10 @@ static int cmp_str(const void *a, const void *b)
 
 static int tracefs_events_from_list(struct str_vec *sv)
 {
-	char path[PATH_MAX];
 	char *text = NULL, *line, *save = NULL;
 	int err;
 
-	err = tracefs_path(path, sizeof(path), "available_events");
-	if (err)
-		return err;
-	err = tracefs_read_file(path, &text);
+	err = tracefs_read("available_events", &text);
 	if (err)
 		return err;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

@@ -16,6 +16,8 @@ const char *tracefs_error(void);
 
 /* Writes ROOT/rel into buf. 0, -ENOENT without tracefs, -ENAMETOOLONG. */
 int tracefs_path(char *buf, size_t len, const char *rel);
+/* The whole of ROOT/rel into *out (malloc'd, NUL-terminated), or -errno. */
+int tracefs_read(const char *rel, char **out);
 
 /* events/CAT/EV/id, or -errno. */
 int tracefs_tp_id(const char *cat, const char *ev);
