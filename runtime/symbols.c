@@ -103,6 +103,15 @@ struct symbolizer {
 	struct proc *procs[PROC_BUCKETS];
 };
 
+/* Waits for the prefetch thread, if one is loading the kernel symbols. */
+static void ksyms_join(struct symbolizer *s)
+{
+	if (s->kthread_on) {
+		pthread_join(s->kthread, NULL);
+		s->kthread_on = false;
+	}
+}
+
 struct symbolizer *symbolizer_new(symbols_stack_fd_fn stack_fd, void *ctx)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
@@ -165,8 +174,7 @@ void symbolizer_free(struct symbolizer *s)
 		symtab_free(t);
 	}
 	maptrack_free(s->track);
-	if (s->kthread_on)
-		pthread_join(s->kthread, NULL);
+	ksyms_join(s);
 	free(s->ksyms);
 	free(s->names);
 	free(s);
@@ -281,10 +289,7 @@ static void ksyms_ready(struct symbolizer *s)
 {
 	if (!s)
 		return;
-	if (s->kthread_on) {
-		pthread_join(s->kthread, NULL);
-		s->kthread_on = false;
-	}
+	ksyms_join(s);
 	if (!s->ksyms_loaded) {
 		s->ksyms_loaded = true;
 		ksyms_load(s);
@@ -950,10 +955,7 @@ void symbols_get_stats(struct symbolizer *s, struct symbols_stats *out)
 			for (int j = 0; j < p->maps.n; j++)
 				out->bytes += p->maps.v[j].path ? strlen(p->maps.v[j].path) + 1 : 0;
 		}
-	if (s->kthread_on) {
-		pthread_join(s->kthread, NULL);
-		s->kthread_on = false;
-	}
+	ksyms_join(s);
 	out->kernel_loaded = s->ksyms_loaded;
 	out->kernel_symbols = s->nksyms;
 	if (s->nksyms)
