@@ -12,8 +12,6 @@ closed by bpfdeck itself before it exited (not just by the kernel after).
 Usage: run.py --bpfdeck PATH CASE      (exit 0 pass, 1 fail, 77 skip)
        run.py --list
 """
-import argparse
-import json
 import os
 import re
 import resource
@@ -21,13 +19,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cases import Fail, Skip, held_objects, kernel_ids, run_cases  # noqa: E402
 from waiting import wait_for  # noqa: E402
 
-SKIP = 77
 NOTIFY = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
 TRACEFS_EVENTS = ["/sys/kernel/tracing/uprobe_events", "/sys/kernel/tracing/kprobe_events",
                   "/sys/kernel/tracing/dynamic_events"]
@@ -38,51 +35,11 @@ PROG = ("tracepoint:syscalls:sys_enter_openat { @opens[comm] = count(); }\n"
         "END { printf(\"END ran\\n\"); }\n")
 
 
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
 def log(msg):
     print(f"cleanup: {msg}", flush=True)
 
 
 # ------------------------------------------------------------ kernel state
-
-def held_objects(pid):
-    """prog/map/link ids and perf event count held by pid's fds."""
-    out = {"prog": set(), "map": set(), "link": set(), "perf": 0}
-    try:
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return out
-    for fd in fds:
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                info = f.read()
-        except OSError:
-            continue
-        if "perf_event" in target:
-            out["perf"] += 1
-        for kind in ("prog", "map", "link"):
-            m = re.search(rf"^{kind}_id:\s*(\d+)", info, re.M)
-            if m:
-                out[kind].add(int(m.group(1)))
-    return out
-
-
-def kernel_ids(kind):
-    p = subprocess.run(["bpftool", "-j", kind, "show"], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, timeout=60)
-    try:
-        return {o["id"] for o in json.loads(p.stdout or b"[]")}
-    except (ValueError, KeyError, TypeError):
-        raise Fail(f"bpftool {kind} show: unreadable output")
-
 
 def pinned():
     found = set()
@@ -749,34 +706,7 @@ CASES = {
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bpfdeck")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("case", nargs="?")
-    a = ap.parse_args()
-    if a.list:
-        for name, fn in CASES.items():
-            print(f"{name}: {fn.__doc__}")
-        return 0
-    if a.case not in CASES or not a.bpfdeck:
-        ap.error("need --bpfdeck and one of: " + " ".join(CASES))
-    if os.geteuid() != 0:
-        print("SKIP: needs root")
-        return SKIP
-    if not shutil.which("bpftool"):
-        print("SKIP: bpftool is not installed")
-        return SKIP
-    with tempfile.TemporaryDirectory(prefix=f"bpfdeck-cleanup-{a.case}-") as tmp:
-        try:
-            CASES[a.case](os.path.abspath(a.bpfdeck), tmp)
-        except Skip as e:
-            print(f"SKIP {a.case}: {e}")
-            return SKIP
-        except Fail as e:
-            print(f"FAIL {a.case}: {e}")
-            return 1
-    print(f"PASS {a.case}")
-    return 0
+    return run_cases(__doc__, CASES, "cleanup")
 
 
 if __name__ == "__main__":

@@ -10,20 +10,17 @@ clauses still run in script order. No timing is asserted (bench/ measures it).
 Usage: run.py --bpfdeck PATH CASE      (exit 0 pass, 1 fail, 77 skip)
        run.py --list
 """
-import argparse
-import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cases import Fail, bpftool_show, held_objects, kernel_ids, run_cases  # noqa: E402
 from waiting import wait_for  # noqa: E402
 
-SKIP = 77
 NOTIFY = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
 BUSY = "tracepoint:sched:sched_switch"
 EXEC = "tracepoint:sched:sched_process_exec"
@@ -31,48 +28,13 @@ EXEC = "tracepoint:sched:sched_process_exec"
 HELPER = "tpraw_true"
 
 
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
 def log(msg):
     print(f"tpraw: {msg}", flush=True)
 
 
-def bpftool(*args):
-    p = subprocess.run(["bpftool", "-j", *args], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, timeout=60)
-    try:
-        return json.loads(p.stdout or b"[]")
-    except ValueError:
-        raise Fail(f"bpftool {' '.join(args)}: unreadable output")
-
-
-def held(pid):
-    """prog and link ids held by pid's fds, and its perf event fds."""
-    out = {"prog": set(), "link": set(), "perf": 0}
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                info = f.read()
-        except OSError:
-            continue
-        out["perf"] += "perf_event" in target
-        for kind in ("prog", "link"):
-            m = re.search(rf"^{kind}_id:\s*(\d+)", info, re.M)
-            if m:
-                out[kind].add(int(m.group(1)))
-    return out
-
-
 def links_of(ids):
     """bpftool's view of the links with these ids."""
-    return [l for l in bpftool("link", "show") if l.get("id") in ids]
+    return [l for l in bpftool_show("link") if l.get("id") in ids]
 
 
 def start(bpfdeck, script, tmp, extra_env=None):
@@ -103,8 +65,7 @@ def stop(p, err):
 
 def check_gone(ids):
     def gone():
-        return not (ids["prog"] & {x["id"] for x in bpftool("prog", "show")}) and \
-            not (ids["link"] & {x["id"] for x in bpftool("link", "show")})
+        return not (ids["prog"] & kernel_ids("prog")) and not (ids["link"] & kernel_ids("link"))
     if not wait_for(gone, 15, 0.2):
         raise Fail(f"programs or links left in the kernel after exit: {ids}")
 
@@ -120,7 +81,7 @@ def case_raw(bpfdeck, tmp):
     """a busy tracepoint whose program does not read args runs on a raw tracepoint link"""
     p, err = start(bpfdeck, f"{BUSY} {{ @ = count(); }}", tmp)
     try:
-        ids = held(p.pid)
+        ids = held_objects(p.pid)
         links = links_of(ids["link"])
         types = sorted(l.get("type") for l in links)
         if not any(l.get("type") == "raw_tracepoint" and l.get("tp_name") == "sched_switch"
@@ -128,7 +89,7 @@ def case_raw(bpfdeck, tmp):
             raise Fail(f"no raw_tracepoint link on sched_switch among its links: {links}")
         if "perf_event" in types or ids["perf"]:
             raise Fail(f"it holds perf events ({ids['perf']}) or perf_event links: {types}")
-        progs = [x for x in bpftool("prog", "show") if x.get("id") in ids["prog"]]
+        progs = [x for x in bpftool_show("prog") if x.get("id") in ids["prog"]]
         if not any(x.get("type") == "raw_tracepoint" for x in progs):
             raise Fail(f"no raw_tracepoint program among its programs: {progs}")
     finally:
@@ -139,34 +100,38 @@ def case_raw(bpfdeck, tmp):
     log(f"raw: links {types}, {out.strip().splitlines()[-1]}")
 
 
-def case_raw_off(bpfdeck, tmp):
-    """BPFDECK_RAW_TRACEPOINTS=0 keeps the perf-event tracepoint"""
-    p, err = start(bpfdeck, f"{BUSY} {{ @ = count(); }}", tmp, {"BPFDECK_RAW_TRACEPOINTS": "0"})
+def held_run(bpfdeck, tmp, script, env=None):
+    """Runs script until SIGINT; what it held while attached: (ids, link types, stdout)."""
+    p, err = start(bpfdeck, script, tmp, env)
     try:
-        ids = held(p.pid)
+        ids = held_objects(p.pid)
         types = sorted(l.get("type") for l in links_of(ids["link"]))
     finally:
         out = stop(p, err)
+    check_gone(ids)
+    return ids, types, out
+
+
+def expect_perf(ids, types):
     if types != ["perf_event"] or not ids["perf"]:
         raise Fail(f"expected one perf_event link, got {types} ({ids['perf']} perf fds)")
+
+
+def case_raw_off(bpfdeck, tmp):
+    """BPFDECK_RAW_TRACEPOINTS=0 keeps the perf-event tracepoint"""
+    ids, types, out = held_run(bpfdeck, tmp, f"{BUSY} {{ @ = count(); }}",
+                               {"BPFDECK_RAW_TRACEPOINTS": "0"})
+    expect_perf(ids, types)
     if count_of(out) <= 0:
         raise Fail(f"count is not positive: {out!r}")
-    check_gone(ids)
 
 
 def case_args(bpfdeck, tmp):
     """a program that reads args stays a perf-event tracepoint and works"""
-    p, err = start(bpfdeck, f"{BUSY} {{ @[args->next_pid >= 0] = count(); }}", tmp)
-    try:
-        ids = held(p.pid)
-        types = sorted(l.get("type") for l in links_of(ids["link"]))
-    finally:
-        out = stop(p, err)
-    if types != ["perf_event"] or not ids["perf"]:
-        raise Fail(f"expected one perf_event link, got {types} ({ids['perf']} perf fds)")
+    ids, types, out = held_run(bpfdeck, tmp, f"{BUSY} {{ @[args->next_pid >= 0] = count(); }}")
+    expect_perf(ids, types)
     if count_of(out, "@[1]") <= 0:
         raise Fail(f"no events with args: {out!r}")
-    check_gone(ids)
 
 
 def helper_script(tmp, n):
@@ -180,13 +145,18 @@ def helper_script(tmp, n):
     return sh
 
 
+def exec_script(clauses):
+    """One clause per (label, expr) on the helper's exec, printing "LABEL EXPR"."""
+    return "\n".join(f'{EXEC} /comm == "{HELPER}"/ {{ printf("{lab} %d\\n", {expr}); }}'
+                      for lab, expr in clauses)
+
+
 def ordered_run(bpfdeck, tmp, clauses, n=20):
     """Runs the clauses (each printf's "LABEL PID") on n execs of the helper
     and checks every exec printed the labels in script order. Returns the link
     types bpfdeck held while attached."""
     labels = [c[0] for c in clauses]
-    script = "\n".join(f'{EXEC} /comm == "{HELPER}"/ {{ printf("{lab} %d\\n", {expr}); }}'
-                       for lab, expr in clauses)
+    script = exec_script(clauses)
     # -c: the helper runs once every probe is attached
     sh = helper_script(tmp, n)
     p = subprocess.Popen([bpfdeck, "-c", sh, "-e", script], stdout=subprocess.PIPE,
@@ -213,16 +183,7 @@ def ordered_run(bpfdeck, tmp, clauses, n=20):
 
 def link_types_during(bpfdeck, tmp, clauses):
     """The link types a run of the clauses holds while attached (nothing fires)."""
-    script = "\n".join(f'{EXEC} /comm == "{HELPER}"/ {{ printf("{lab} %d\\n", {expr}); }}'
-                       for lab, expr in clauses)
-    p, err = start(bpfdeck, script, tmp)
-    try:
-        ids = held(p.pid)
-        types = sorted(l.get("type") for l in links_of(ids["link"]))
-    finally:
-        stop(p, err)
-    check_gone(ids)
-    return types
+    return held_run(bpfdeck, tmp, exec_script(clauses))[1]
 
 
 def case_mixed(bpfdeck, tmp):
@@ -252,38 +213,9 @@ CASES = {"raw": case_raw, "raw-off": case_raw_off, "args": case_args, "mixed": c
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bpfdeck")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("case", nargs="?")
-    a = ap.parse_args()
-    if a.list:
-        for name, fn in CASES.items():
-            print(f"{name}: {fn.__doc__}")
-        return 0
-    if a.case not in CASES or not a.bpfdeck:
-        ap.error("need --bpfdeck and one of: " + " ".join(CASES))
-    if os.geteuid() != 0:
-        print("SKIP: needs root")
-        return SKIP
-    if not shutil.which("bpftool"):
-        print("SKIP: bpftool is not installed")
-        return SKIP
-    if not os.path.exists("/sys/kernel/btf/vmlinux"):
-        print("SKIP: no kernel BTF: tracepoints stay perf events")
-        return SKIP
-    with tempfile.TemporaryDirectory(prefix=f"bpfdeck-tpraw-{a.case}-") as tmp:
-        try:
-            CASES[a.case](os.path.abspath(a.bpfdeck), tmp)
-        except Skip as e:
-            print(f"SKIP {a.case}: {e}")
-            return SKIP
-        except Fail as e:
-            print(f"FAIL {a.case}: {e}")
-            return 1
-    print(f"PASS {a.case}")
-    return 0
+    return run_cases(__doc__, CASES, "tpraw",
+                     lambda: None if os.path.exists("/sys/kernel/btf/vmlinux") else
+                     "no kernel BTF: tracepoints stay perf events")
 
 
 if __name__ == "__main__":
